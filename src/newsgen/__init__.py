@@ -1,0 +1,1 @@
+"""newsgen: a static site generator for news archives."""

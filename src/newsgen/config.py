@@ -1,0 +1,187 @@
+"""Site configuration: `newsgen.yaml`, every option typed, defaulted and documented."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+
+from .model import BuildFailed, Problem
+from .yamltext import Fields, parse_mapping
+
+CONFIG_FILE = "newsgen.yaml"
+
+
+@dataclass(frozen=True)
+class Permalinks:
+    """Where each kind of page lives, as a folder below the site root ending in `/`."""
+
+    article: str = "{year}/{month}/{slug}/"
+    """An article; `{year}`, `{month}` (two digits), `{day}` (two digits) and `{slug}` are filled in."""
+    persons: str = "persons/"
+    """The list of all persons."""
+    person: str = "persons/{id}/"
+    """One person; `{id}` is the file name of `content/persons/<id>.md` or the slug of the name."""
+    events: str = "events/"
+    """The list of all events."""
+    event: str = "events/{id}/"
+    """One event; `{id}` as for persons."""
+    archive: str = "archive/"
+    """The list of all years and months."""
+    archive_year: str = "archive/{year}/"
+    """The articles of one year."""
+    archive_month: str = "archive/{year}/{month}/"
+    """The articles of one month."""
+    page: str = "page/{number}/"
+    """Page 2, 3 … of any paginated list, below that list's own folder."""
+
+
+_PLACEHOLDERS = {
+    "article": {"year", "month", "day", "slug"},
+    "person": {"id"},
+    "event": {"id"},
+    "archive_year": {"year"},
+    "archive_month": {"year", "month"},
+    "page": {"number"},
+}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The options of `newsgen.yaml`; a site without that file gets these defaults."""
+
+    title: str = "newsgen"
+    """The site's name, shown in every page header and title."""
+    description: str = ""
+    """One sentence about the site, for the home page and search engines."""
+    base_url: str = ""
+    """Public address of the site, e.g. `https://example.org/archive/`. Empty: links are
+    relative and name `index.html`, so the folder can be opened from disk."""
+    language: str = "vi"
+    """Language of the content (a BCP 47 / CLDR code): `<html lang>` and date formats."""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    """IANA time zone for dates written without an offset, and for showing every date."""
+    per_page: int = 10
+    """Articles per page on the home page, archives and person and event pages."""
+    unsafe_html: bool = False
+    """Keep raw HTML in Markdown as written. Off: scripts, event handlers and
+    `javascript:` URLs are removed."""
+    permalinks: Permalinks = field(default_factory=Permalinks)
+    """Folder of each kind of page; see Permalinks."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    def with_base_url(self, base_url: str) -> "SiteConfig":
+        """This config with `base_url` replaced (as by `--base-url`), normalised to end in `/`."""
+        return replace(self, base_url=_normalise_base_url(base_url))
+
+
+def load_config(site_dir: Path) -> SiteConfig:
+    """Read `site_dir/newsgen.yaml` (defaults when absent); raise BuildFailed naming every bad option."""
+    path = site_dir / CONFIG_FILE
+    if not path.exists():
+        return SiteConfig()
+    shown = CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BuildFailed([Problem(shown, 1, f"not UTF-8 text ({error.reason})")]) from None
+    data, lines, problems = parse_mapping(text, shown)
+    if problems:
+        raise BuildFailed(problems)
+    return config_from_mapping(data, lines, shown)
+
+
+def config_from_mapping(data: dict, lines: dict[str, int], shown: str = CONFIG_FILE) -> SiteConfig:
+    """Build a SiteConfig from parsed YAML; raise BuildFailed naming every bad option."""
+    reader = Fields(data, lines, shown)
+    defaults = SiteConfig()
+    known = {f.name for f in fields(SiteConfig)}
+    for key in reader.unknown(known):
+        reader.fail(key, f"unknown option {key!r} (known: {', '.join(sorted(known))})")
+
+    title = reader.text("title") or defaults.title
+    base_url = reader.text("base_url") or ""
+    if base_url and not is_base_url(base_url):
+        reader.fail("base_url", f"'base_url' must be an http(s) address like https://example.org/sub/, not {base_url!r}")
+        base_url = ""
+    language = reader.text("language") or defaults.language
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        reader.fail("language", f"unknown language {language!r}")
+        language = defaults.language
+    timezone = reader.text("timezone") or defaults.timezone
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.fail("timezone", f"unknown time zone {timezone!r} (use an IANA name like Asia/Ho_Chi_Minh)")
+        timezone = defaults.timezone
+
+    config = SiteConfig(
+        title=title,
+        description=reader.text("description") or "",
+        base_url=_normalise_base_url(base_url),
+        language=language,
+        timezone=timezone,
+        per_page=reader.integer("per_page", defaults.per_page),
+        unsafe_html=reader.boolean("unsafe_html"),
+        permalinks=_permalinks(reader),
+    )
+    if reader.problems:
+        raise BuildFailed(reader.problems)
+    return config
+
+
+def _permalinks(reader: Fields) -> Permalinks:
+    given = reader.data.get("permalinks")
+    if given is None:
+        return Permalinks()
+    if not isinstance(given, dict):
+        reader.fail("permalinks", "'permalinks' must be a mapping of page kind to folder pattern")
+        return Permalinks()
+    known = {f.name for f in fields(Permalinks)}
+    values = {}
+    for kind, pattern in given.items():
+        if kind not in known:
+            reader.fail("permalinks", f"unknown permalink {kind!r} (known: {', '.join(sorted(known))})")
+        elif problem := _pattern_problem(str(kind), pattern):
+            reader.fail("permalinks", f"permalink {kind!r}: {problem}")
+        else:
+            values[kind] = pattern
+    return Permalinks(**values)
+
+
+def _pattern_problem(kind: str, pattern: object) -> str | None:
+    if not isinstance(pattern, str) or not pattern.endswith("/") or pattern.startswith("/"):
+        return f"must be a relative folder ending in '/', like 'persons/{{id}}/', not {pattern!r}"
+    if ".." in pattern.split("/") or "\\" in pattern:
+        return f"must stay inside the site, not {pattern!r}"
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as error:
+        return f"bad pattern {pattern!r}: {error}"
+    allowed = _PLACEHOLDERS.get(kind, set())
+    if used - allowed:
+        return f"unknown placeholder {{{sorted(used - allowed)[0]}}} (allowed: {', '.join(sorted(allowed)) or 'none'})"
+    if kind in ("article", "person", "event", "page") and not (used & {"slug", "id", "number"}):
+        return "must contain the placeholder that tells pages apart"
+    return None
+
+
+def is_base_url(text: str) -> bool:
+    """Whether `text` can be a `base_url`: an http(s) address with a host."""
+    return bool(re.match(r"^https?://[^/\s]+(/\S*)?$", text))
+
+
+def _normalise_base_url(base_url: str) -> str:
+    if base_url and not base_url.endswith("/"):
+        base_url += "/"
+    return base_url

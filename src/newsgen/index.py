@@ -1,0 +1,176 @@
+"""Stage 2, index: Documents -> Archive (names resolved to entities, articles grouped and sorted).
+
+No I/O: everything here is a function of the Documents value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Iterable, TypeVar
+
+from .model import Archive, Article, BuildFailed, Documents, Event, Person, Problem, Ref
+from .text import name_key, slugify
+
+Entity = TypeVar("Entity", Person, Event)
+
+
+def index(documents: Documents) -> Archive:
+    """Resolve every person and event name, group articles by entity and month; raise BuildFailed on conflicts."""
+    problems: list[Problem] = []
+    articles = tuple(sorted(documents.articles, key=lambda a: (a.date, a.path), reverse=True))
+
+    persons, article_persons = _resolve(
+        "person", documents.persons, [a.persons for a in articles], Person, problems)
+    events, article_events = _resolve(
+        "event", documents.events, [a.events for a in articles], Event, problems)
+    event_parent = _parents(events, problems)
+    if problems:
+        raise BuildFailed(problems)
+
+    oldest_first = range(len(articles) - 1, -1, -1)
+    person_articles: dict[str, list[int]] = defaultdict(list)
+    direct_event_articles: dict[str, list[int]] = defaultdict(list)
+    months: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in oldest_first:
+        for person_id in article_persons[i]:
+            person_articles[person_id].append(i)
+        for event_id in article_events[i]:
+            direct_event_articles[event_id].append(i)
+        months[(articles[i].date.year, articles[i].date.month)].append(i)
+
+    children: dict[str, list[str]] = defaultdict(list)
+    for child, parent in event_parent.items():
+        children[parent].append(child)
+    order = {event.id: n for n, event in enumerate(events)}
+    event_children = {parent: tuple(sorted(kids, key=order.__getitem__)) for parent, kids in children.items()}
+
+    return Archive(
+        articles=articles,
+        persons=persons,
+        events=events,
+        article_persons=article_persons,
+        article_events=article_events,
+        person_articles={key: tuple(value) for key, value in person_articles.items()},
+        event_articles={
+            event.id: _with_descendants(event.id, direct_event_articles, event_children)
+            for event in events
+        },
+        event_parent=event_parent,
+        event_children=event_children,
+        months={key: tuple(months[key]) for key in sorted(months)},
+        static_files=documents.static_files,
+    )
+
+
+def _resolve(kind: str, files: Iterable[Entity], refs_per_article: list[tuple[Ref, ...]],
+             make: type[Entity], problems: list[Problem]) -> tuple[tuple[Entity, ...], tuple[tuple[str, ...], ...]]:
+    """Match every name to an entity file by id, name or alias; a name with no file becomes an entity of its own."""
+    by_id: dict[str, Entity] = {}
+    by_key: dict[str, Entity] = {}
+    for entity in files:
+        if entity.id in by_id:
+            problems.append(_clash(kind, entity, by_id[entity.id], f"both have the id {entity.id!r}"))
+            continue
+        by_id[entity.id] = entity
+        for name in (entity.id, entity.name, *entity.aliases):
+            key = name_key(name)
+            other = by_key.setdefault(key, entity)
+            if other is not entity:
+                problems.append(_clash(kind, entity, other, f"both are called {name!r}"))
+
+    # Names with no file: one entity per id; spellings that differ in more
+    # than case or tone placement but share a slug are an error, never a merge.
+    unmatched: dict[str, list[Ref]] = defaultdict(list)
+    for refs in refs_per_article:
+        for ref in refs:
+            if name_key(ref.text) not in by_key:
+                unmatched[name_key(ref.text)].append(ref)
+    claimed: dict[str, Ref] = {}
+    for key, refs in sorted(unmatched.items(), key=lambda item: min((r.path, r.line) for r in item[1])):
+        first = min(refs, key=lambda r: (r.path, r.line))
+        entity_id = slugify(first.text)
+        if not entity_id:
+            problems.append(Problem(first.path, first.line, f"{kind} name {first.text!r} gives an empty id"))
+        elif entity_id in claimed:
+            other = claimed[entity_id]
+            problems.append(Problem(
+                first.path, first.line,
+                f"{kind} {first.text!r} and {other.text!r} ({other.path}:{other.line}) both have the id "
+                f"{entity_id!r}: write one spelling, or give the {kind} a file with the other as an alias",
+            ))
+        elif entity_id in by_id:
+            owner = by_id[entity_id]
+            problems.append(Problem(
+                first.path, first.line,
+                f"{kind} {first.text!r} has the id {entity_id!r} of {owner.path} ({owner.name!r}) "
+                f"but is not its name or alias: add it to 'aliases' there, or spell it as there",
+            ))
+        else:
+            claimed[entity_id] = first
+            spellings = Counter(ref.text for ref in refs)
+            name = min(spellings, key=lambda text: (-spellings[text], text))
+            entity = make(id=entity_id, name=name)
+            by_id[entity_id] = entity
+            by_key[key] = entity
+
+    resolved = []
+    for refs in refs_per_article:
+        ids = (by_key[name_key(ref.text)].id for ref in refs if name_key(ref.text) in by_key)
+        resolved.append(tuple(dict.fromkeys(ids)))
+    return tuple(sorted(by_id.values(), key=_sort_key)), tuple(resolved)
+
+
+def _sort_key(entity: Person | Event) -> tuple:
+    if isinstance(entity, Event):
+        return (entity.start is None, entity.start or "", name_key(entity.name), entity.id)
+    return (name_key(entity.sort_name or entity.name), entity.id)
+
+
+def _clash(kind: str, entity: Person | Event, other: Person | Event, why: str) -> Problem:
+    return Problem(entity.path or "?", 1, f"{kind} files {entity.path} and {other.path} {why}")
+
+
+def _parents(events: tuple[Event, ...], problems: list[Problem]) -> dict[str, str]:
+    """Map each event id to its parent's id; unknown parents and cycles are problems."""
+    by_key = {}
+    for event in events:
+        if event.path is not None:
+            for name in (event.id, event.name, *event.aliases):
+                by_key[name_key(name)] = event.id
+    parents = {}
+    for event in events:
+        if event.parent is None:
+            continue
+        parent = by_key.get(name_key(event.parent.text))
+        if parent is None:
+            problems.append(Problem(event.parent.path, event.parent.line,
+                                    f"unknown parent event {event.parent.text!r}: no file in content/events has that id, name or alias"))
+        elif parent == event.id:
+            problems.append(Problem(event.parent.path, event.parent.line, "an event cannot be its own parent"))
+        else:
+            parents[event.id] = parent
+    for event_id in sorted(parents):
+        seen = [event_id]
+        while (up := parents.get(seen[-1])) is not None:
+            if up == event_id:
+                event = next(e for e in events if e.id == event_id)
+                assert event.parent is not None
+                problems.append(Problem(event.parent.path, event.parent.line,
+                                        f"parent events form a loop: {' -> '.join([*seen, up])}"))
+                break
+            if up in seen:
+                break
+            seen.append(up)
+    return parents
+
+
+def _with_descendants(event_id: str, direct: dict[str, list[int]], children: dict[str, tuple[str, ...]]) -> tuple[int, ...]:
+    """The articles about an event or any of its sub-events, oldest first (indexes descend)."""
+    found: set[int] = set()
+    stack = [event_id]
+    while stack:
+        current = stack.pop()
+        found.update(direct.get(current, ()))
+        stack.extend(children.get(current, ()))
+    return tuple(sorted(found, reverse=True))
+

@@ -1,0 +1,205 @@
+"""Plain, frozen values passed from one build stage to the next.
+
+Nothing here does I/O or imports a third-party library: every stage can be
+tested by building these values by hand, and every value pickles for the
+render process pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, reported as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class BuildFailed(Exception):
+    """Raised by a stage with every problem it found; nothing has been written."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(sorted(set(problems)))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name written in a document (`persons:` or `events:`), with where it was written."""
+
+    text: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Role:
+    """A title a person held, with optional first and last day."""
+
+    title: str
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as read from `content/articles/**.md`; entity refs not yet resolved."""
+
+    path: str
+    line: int
+    title: str
+    date: datetime
+    slug: str
+    summary: str
+    body_html: str
+    updated: datetime | None = None
+    has_time: bool = True
+    authors: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    persons: tuple[Ref, ...] = ()
+    events: tuple[Ref, ...] = ()
+    places: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+    image_caption: str | None = None
+    draft: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person, from `content/persons/<id>.md` or only named in articles (path None)."""
+
+    id: str
+    name: str
+    path: str | None = None
+    aliases: tuple[str, ...] = ()
+    sort_name: str | None = None
+    roles: tuple[Role, ...] = ()
+    image: str | None = None
+    bio_html: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event, from `content/events/<id>.md` or only named in articles (path None)."""
+
+    id: str
+    name: str
+    path: str | None = None
+    aliases: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    location: str | None = None
+    parent: Ref | None = None
+    image: str | None = None
+    description_html: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file copied as-is: `source` on disk, `relpath` inside the output folder."""
+
+    source: Path
+    relpath: str
+
+
+@dataclass(frozen=True)
+class Documents:
+    """Everything `load` read from a site folder."""
+
+    articles: tuple[Article, ...]
+    persons: tuple[Person, ...]
+    events: tuple[Event, ...]
+    static_files: tuple[StaticFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class Archive:
+    """The resolved archive: entities linked, everything sorted.
+
+    `articles` is newest first; the per-entity and per-month tuples hold
+    indexes into it, oldest first (time order).
+    """
+
+    articles: tuple[Article, ...]
+    persons: tuple[Person, ...]
+    events: tuple[Event, ...]
+    article_persons: tuple[tuple[str, ...], ...]
+    article_events: tuple[tuple[str, ...], ...]
+    person_articles: Mapping[str, tuple[int, ...]]
+    event_articles: Mapping[str, tuple[int, ...]]
+    event_parent: Mapping[str, str]
+    event_children: Mapping[str, tuple[str, ...]]
+    months: Mapping[tuple[int, int], tuple[int, ...]]
+    static_files: tuple[StaticFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file to render: `relpath` inside the output folder, a template, plain-data context."""
+
+    relpath: str
+    template: str
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the site will contain: pages to render and files to copy."""
+
+    pages: tuple[Page, ...]
+    static_files: tuple[StaticFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """Bytes to place at `relpath` inside the output folder."""
+
+    relpath: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    """What `write` did: files whose bytes changed, and files left alone."""
+
+    written: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """Counters of one build, printed as its one-line summary and asserted in tests."""
+
+    articles: int
+    persons: int
+    events: int
+    pages_rendered: int
+    files_written: int
+    files_unchanged: int
+    seconds: float
+
+    def summary(self) -> str:
+        """The one-line summary printed at the end of a build."""
+        return (
+            f"{self.articles} articles, {self.persons} persons, {self.events} events: "
+            f"{self.pages_rendered} pages rendered, {self.files_written} files written "
+            f"({self.files_unchanged} unchanged) in {self.seconds:.2f} s"
+        )
+
+
+class UsageError(Exception):
+    """The command was called wrongly (exit code 2), as opposed to bad content (exit code 1)."""

@@ -1,0 +1,44 @@
+"""Vietnamese-aware text rules shared by the stages: NFC, name matching, slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from slugify import slugify as _slugify
+
+# The five Vietnamese tone marks as combining characters (NFD). Vowel-quality
+# marks (circumflex, breve, horn) are not tones and stay where they are.
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+_TONE_RE = re.compile(f"[{_TONE_MARKS}]")
+_SPACE_RE = re.compile(r"\s+")
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def nfc(text: str) -> str:
+    """Return `text` in Unicode NFC, the form every string is kept in after reading."""
+    return unicodedata.normalize("NFC", text)
+
+
+def name_key(name: str) -> str:
+    """Return the key two names match by: NFC, case folding, single spaces, tone placement folded.
+
+    Old and new tone placement (hòa / hoà, khóa / khoá) differ only in which
+    vowel carries the mark, so each word's tone marks move to its end.
+    """
+    words = []
+    for word in _SPACE_RE.split(name.strip()):
+        decomposed = unicodedata.normalize("NFD", word.casefold())
+        tones = "".join(sorted(_TONE_RE.findall(decomposed)))
+        words.append(_TONE_RE.sub("", decomposed) + tones)
+    return nfc(" ".join(words))
+
+
+def slugify(text: str) -> str:
+    """Return an ASCII URL segment for `text` (Vietnamese letters transliterated: đ -> d)."""
+    return _slugify(text)
+
+
+def is_slug(text: str) -> bool:
+    """Whether `text` is already a clean URL segment: lowercase ASCII words joined by hyphens."""
+    return bool(_SLUG_RE.match(text))

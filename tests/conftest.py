@@ -1,0 +1,52 @@
+"""Shared helpers: write a site from inline files, build it, read its output."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from newsgen.config import SiteConfig
+from newsgen.index import index
+from newsgen.load import load
+from newsgen.model import Archive, Documents
+from newsgen.theme import default_theme_dir
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Create `files` (path -> text, dedented, or bytes) below `root`; return `root`."""
+    for relpath, content in files.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def article(title: str, date: str, **keys: str) -> str:
+    """The text of an article file with `title`, `date` and the other front matter `keys` (YAML values)."""
+    lines = [f"title: {title}", f"date: {date}"] + [f"{key}: {value}" for key, value in keys.items()]
+    return "---\n" + "\n".join(lines) + f"\n---\nBài viết {title}.\n"
+
+
+@pytest.fixture
+def site(tmp_path: Path):
+    """A function writing an inline site into a fresh folder and returning its path."""
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_files(tmp_path / "site", files)
+    return make
+
+
+def load_site(site_dir: Path, config: SiteConfig | None = None, drafts: bool = False) -> Documents:
+    """Run the load stage on `site_dir` with the default theme."""
+    return load(site_dir, config or SiteConfig(), default_theme_dir(), drafts=drafts)
+
+
+def archive_of(site_dir: Path, config: SiteConfig | None = None) -> Archive:
+    """Run load and index on `site_dir`."""
+    return index(load_site(site_dir, config))

@@ -1,0 +1,219 @@
+"""End to end: real sites built by build() and by the command line."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from newsgen.build import build
+from newsgen.model import BuildFailed
+
+from conftest import REPOSITORY, article, write_files
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.found.append(value)
+
+
+def internal_links(html_file: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(html_file.read_text(encoding="utf-8"))
+    return [link for link in parser.found if not urlsplit(link).scheme and not link.startswith("#")]
+
+
+def broken_links(out: Path, base_path: str = "") -> list[str]:
+    """Every internal link of every page that does not lead to a file of the output."""
+    broken = []
+    for page in sorted(out.rglob("*.html")):
+        for link in internal_links(page):
+            path = unquote(urlsplit(link).path)
+            if base_path:
+                ok = path.startswith(base_path)
+                target = out / path[len(base_path):]
+                target = target / "index.html" if path.endswith("/") else target
+            else:
+                ok = not path.startswith("/") and not path.endswith("/")
+                target = page.parent / path
+            if not ok or not target.resolve().is_file() or not target.resolve().is_relative_to(out.resolve()):
+                broken.append(f"{page.relative_to(out)} -> {link}")
+    return broken
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample") / "public"
+    report = build(REPOSITORY, out, jobs=1)
+    assert report.articles >= 6 and report.persons >= 8 and report.events >= 6
+    return out
+
+
+def test_the_sample_has_every_kind_of_page(sample):
+    for relpath in ["index.html", "page/2/index.html", "persons/index.html", "persons/to-lam/index.html",
+                    "events/index.html", "events/chuyen-cong-tac-hoa-ky-cuba-2024/index.html",
+                    "archive/index.html", "archive/2024/index.html", "archive/2024/09/index.html",
+                    "404.html", "css/style.css"]:
+        assert (sample / relpath).is_file(), relpath
+    assert len(list(sample.glob("2024/*/*/index.html"))) >= 6
+    home = (sample / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in home
+    assert "tháng" in home  # dates in Vietnamese
+
+
+def test_every_internal_link_resolves_from_disk(sample):
+    assert broken_links(sample) == []
+
+
+def test_every_internal_link_resolves_under_a_sub_path(tmp_path):
+    out = tmp_path / "public"
+    build(REPOSITORY, out, base_url="https://example.org/luu-tru/", jobs=1)
+    assert broken_links(out, "/luu-tru/") == []
+    page = (out / "persons/to-lam/index.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://example.org/luu-tru/persons/to-lam/">' in page
+
+
+def test_no_page_asks_for_anything_outside_the_site(sample):
+    for page in sample.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html, page
+        assert 'src="http' not in html and "@import" not in html, page
+        assert not [l for l in _all_links(page) if l.startswith("//")], page
+
+
+def _all_links(page: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.found
+
+
+def test_two_builds_are_byte_identical_whatever_the_jobs(sample, tmp_path):
+    build(REPOSITORY, tmp_path / "again", jobs=2)
+    assert tree(tmp_path / "again") == tree(sample)
+
+
+def test_a_rebuild_writes_nothing_when_nothing_changed(tmp_path):
+    out = tmp_path / "public"
+    first = build(REPOSITORY, out, jobs=1)
+    second = build(REPOSITORY, out, jobs=1)
+    assert first.files_written == first.pages_rendered + len(list((REPOSITORY / "static").rglob("*.css")))
+    assert (second.files_written, second.files_unchanged) == (0, first.files_written)
+
+
+def test_a_failed_build_leaves_the_previous_output_untouched(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    out = tmp_path / "out"
+    build(site_dir, out)
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
+    write_files(site_dir, {
+        "content/articles/a.md": article("Bài A đã sửa", "2024-09-22"),
+        "content/articles/b.md": "---\ntitle: B\ndate: hôm qua\n---\n",
+    })
+    with pytest.raises(BuildFailed):
+        build(site_dir, out)
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_a_site_with_only_content_builds_with_the_packaged_theme(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("Chỉ có nội dung", "2024-09-22", persons="[Tô Lâm]")})
+    build(site_dir, tmp_path / "out")
+    assert "Chỉ có nội dung" in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "out/persons/to-lam/index.html").is_file()
+    assert (tmp_path / "out/css/style.css").is_file()
+
+
+def test_an_empty_site_builds(site, tmp_path):
+    build(site({"content/articles/.keep": ""}), tmp_path / "out")
+    assert "Chưa có bài viết nào" in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+
+
+def test_a_hostile_title_stays_text(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article('"</title><script>alert(1)</script>"', "2024-09-22",
+                                                     persons='["<img src=x onerror=alert(1)>"]')})
+    build(site_dir, tmp_path / "out")
+    for page in (tmp_path / "out").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>" not in html and "<img src=x" not in html, page
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsgen", *args], cwd=cwd, capture_output=True,
+                          text=True, encoding="utf-8")
+
+
+def test_the_command_line_builds_and_summarises(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    result = run_cli("build", str(site_dir), "-o", str(tmp_path / "out"), "--base-url", "https://example.org/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("newsgen: built 1 articles, 0 persons, 0 events: ")
+    assert "files written" in result.stdout
+    assert '<link rel="canonical" href="https://example.org/">' in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+
+
+def test_check_writes_nothing(site):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    result = run_cli("check", str(site_dir))
+    assert result.returncode == 0, result.stderr
+    assert not (site_dir / "public").exists()
+
+
+def test_content_errors_exit_1_with_path_and_line(site):
+    site_dir = site({"content/articles/a.md": "---\ntitle: A\ndate: 2024-13-01\n---\n"})
+    result = run_cli("build", ".", cwd=site_dir)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == \
+        "content/articles/a.md:3: 'date' is not a valid ISO 8601 date or date-time: '2024-13-01'"
+    assert not (site_dir / "public").exists()
+
+
+@pytest.mark.parametrize("args", [["build", "/no/such/site"], ["build", "--jobs", "0"],
+                                  ["build", "--base-url", "example.org"], ["frobnicate"], []])
+def test_usage_errors_exit_2(args):
+    assert run_cli(*args).returncode == 2
+
+
+def test_an_output_folder_over_the_sources_is_refused(site):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    result = run_cli("build", str(site_dir), "-o", str(site_dir))
+    assert result.returncode == 2
+    assert "must not contain or lie inside the site's sources" in result.stderr
+
+
+def test_the_wheel_carries_the_theme_and_builds_a_bare_site(site, tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(wheels), str(REPOSITORY)], check=True)
+    (wheel,) = wheels.glob("newsgen-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "newsgen/theme/templates/base.html" in names
+    assert "newsgen/theme/static/css/style.css" in names
+    assert not [n for n in names if n.startswith("content/")]
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    site_dir = site({"content/articles/a.md": article("Từ gói cài đặt", "2024-09-22")})
+    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    code = ("import newsgen.theme as t, sys; print(t.default_theme_dir()); "
+            "from newsgen.cli import main; sys.exit(main(['build', sys.argv[1], '-q']))")
+    result = subprocess.run([sys.executable, "-c", code, str(site_dir)], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(unpacked / "newsgen" / "theme")
+    assert "Từ gói cài đặt" in (site_dir / "public/index.html").read_text(encoding="utf-8")

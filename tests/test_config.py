@@ -1,0 +1,59 @@
+"""newsgen.yaml: defaults, typed options, every mistake named with its line."""
+
+import pytest
+
+from newsgen.config import Permalinks, SiteConfig, load_config
+from newsgen.model import BuildFailed
+
+from conftest import write_files
+
+
+def test_a_site_without_config_gets_the_defaults(tmp_path):
+    config = load_config(tmp_path)
+    assert config == SiteConfig()
+    assert config.language == "vi"
+    assert config.timezone == "Asia/Ho_Chi_Minh"
+    assert config.base_url == ""
+
+
+def test_options_are_read_and_base_url_gets_its_slash(tmp_path):
+    write_files(tmp_path, {"newsgen.yaml": """
+        title: Lưu trữ
+        base_url: https://example.org/sub
+        per_page: 3
+        unsafe_html: true
+        permalinks:
+          article: "{year}/{slug}/"
+    """})
+    config = load_config(tmp_path)
+    assert config.title == "Lưu trữ"
+    assert config.base_url == "https://example.org/sub/"
+    assert config.per_page == 3
+    assert config.unsafe_html is True
+    assert config.permalinks.article == "{year}/{slug}/"
+    assert config.permalinks.person == Permalinks().person
+
+
+def test_every_bad_option_is_named_with_its_line(tmp_path):
+    write_files(tmp_path, {"newsgen.yaml": """
+        title: Lưu trữ
+        colour: red
+        per_page: ten
+        timezone: Mars/Olympus
+        base_url: example.org
+        permalinks:
+          article: "/{slug}"
+    """})
+    with pytest.raises(BuildFailed) as failure:
+        load_config(tmp_path)
+    lines = [(p.line, p.message.split(" ")[0:2]) for p in failure.value.problems]
+    assert [p.line for p in failure.value.problems] == [2, 3, 4, 5, 6]
+    assert "unknown option 'colour'" in failure.value.problems[0].message
+    assert all(p.path == "newsgen.yaml" for p in failure.value.problems), lines
+
+
+@pytest.mark.parametrize("pattern", ["{year}/../{slug}/", "{slug}", "{year}/{title}/", "{year}/"])
+def test_article_permalinks_must_stay_inside_and_tell_pages_apart(tmp_path, pattern):
+    write_files(tmp_path, {"newsgen.yaml": f'permalinks:\n  article: "{pattern}"\n'})
+    with pytest.raises(BuildFailed):
+        load_config(tmp_path)

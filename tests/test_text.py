@@ -1,0 +1,41 @@
+"""Vietnamese text rules: NFC, name matching with tone-placement folding, ASCII slugs."""
+
+import unicodedata
+
+from newsgen.text import is_slug, name_key, nfc, slugify
+
+
+def test_names_typed_in_nfd_and_nfc_match():
+    assert name_key(unicodedata.normalize("NFD", "Tô Lâm")) == name_key("Tô Lâm")
+
+
+def test_case_and_spacing_do_not_matter():
+    assert name_key("  tô   LÂM ") == name_key("Tô Lâm")
+
+
+def test_old_and_new_tone_placement_match():
+    assert name_key("Khóa 79") == name_key("khoá 79")
+    assert name_key("Cộng hòa") == name_key("Cộng hoà")
+    assert name_key("Thủy") == name_key("Thuỷ")
+
+
+def test_different_tones_and_letters_stay_apart():
+    assert name_key("Tô Lâm") != name_key("To Lam")
+    assert name_key("hòa") != name_key("hóa")
+    assert name_key("Đà") != name_key("Da")
+
+
+def test_slugs_are_ascii_with_d_for_đ():
+    assert slugify("Đại hội đồng Liên hợp quốc Khóa 79") == "dai-hoi-dong-lien-hop-quoc-khoa-79"
+    assert slugify("Miguel Díaz-Canel Bermúdez") == "miguel-diaz-canel-bermudez"
+    assert slugify("Tọa đàm: ư, ơ, ă!") == "toa-dam-u-o-a"
+
+
+def test_only_clean_segments_are_slugs():
+    assert is_slug("to-lam-2024")
+    for bad in ("../etc", "a/b", "Tô-Lâm", "-a", "a--b", "", "A"):
+        assert not is_slug(bad)
+
+
+def test_nfc_composes():
+    assert nfc(unicodedata.normalize("NFD", "Việt")) == "Việt"
