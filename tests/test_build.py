@@ -191,6 +191,13 @@ def test_usage_errors_exit_2(args):
     assert run_cli(*args).returncode == 2
 
 
+def test_a_folder_without_content_is_not_taken_for_a_site(tmp_path):
+    result = run_cli("build", str(tmp_path))
+    assert result.returncode == 2
+    assert "has no content/ folder" in result.stderr
+    assert not (tmp_path / "public").exists()
+
+
 def test_an_output_folder_over_the_sources_is_refused(site):
     site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
     result = run_cli("build", str(site_dir), "-o", str(site_dir))

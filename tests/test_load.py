@@ -121,6 +121,15 @@ def test_raw_html_is_kept_when_the_site_opts_in(site):
     assert 'onclick="x()"' in article.body_html
 
 
+def test_hidden_files_are_not_articles(site):
+    site_dir = site({
+        "content/articles/a.md": "---\ntitle: A\ndate: 2024-09-22\n---\n",
+        "content/articles/.#a.md": "garbage",
+        "content/.drafts/b.md": "garbage",
+    })
+    assert [a.title for a in load_site(site_dir).articles] == ["A"]
+
+
 def test_drafts_are_left_out_unless_asked_for(site):
     site_dir = site({
         "content/articles/a.md": "---\ntitle: A\ndate: 2024-09-22\ndraft: true\n---\n",

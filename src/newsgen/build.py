@@ -34,6 +34,8 @@ def build(
     """
     started = time.perf_counter()
     site_dir = site_dir.resolve()
+    if not (site_dir / "content").is_dir():
+        raise UsageError(f"{site_dir} has no content/ folder: is it a newsgen site?")
     output_dir = _checked_output(site_dir, output_dir or site_dir / "public")
     theme = default_theme_dir()
 

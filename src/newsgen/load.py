@@ -72,7 +72,11 @@ def static_files(*folders: Path) -> tuple[StaticFile, ...]:
 
 
 def _markdown_files(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+    """The `.md` files below `folder`, skipping hidden ones (editor backups, lock files)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.md")
+                  if not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def _read(path: Path, site_dir: Path, problems: list[Problem], make):
