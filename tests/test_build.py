@@ -194,7 +194,7 @@ def test_usage_errors_exit_2(args):
 def test_a_folder_without_content_is_not_taken_for_a_site(tmp_path):
     result = run_cli("build", str(tmp_path))
     assert result.returncode == 2
-    assert "has no content/ folder" in result.stderr
+    assert "has no content/ folder and no newsgen.yaml" in result.stderr
     assert not (tmp_path / "public").exists()
 
 

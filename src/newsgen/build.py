@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .config import load_config
+from .config import CONFIG_FILE, load_config
 from .index import index
 from .load import load
 from .model import BuildReport, UsageError
@@ -34,8 +34,8 @@ def build(
     """
     started = time.perf_counter()
     site_dir = site_dir.resolve()
-    if not (site_dir / "content").is_dir():
-        raise UsageError(f"{site_dir} has no content/ folder: is it a newsgen site?")
+    if not (site_dir / "content").is_dir() and not (site_dir / CONFIG_FILE).is_file():
+        raise UsageError(f"{site_dir} has no content/ folder and no {CONFIG_FILE}: is it a newsgen site?")
     output_dir = _checked_output(site_dir, output_dir or site_dir / "public")
     theme = default_theme_dir()
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 
 from .model import BuildFailed, Problem
-from .yamltext import Fields, parse_mapping
+from .yamltext import Fields, parse_mapping, read_text
 
 CONFIG_FILE = "newsgen.yaml"
 
@@ -89,10 +89,9 @@ def load_config(site_dir: Path) -> SiteConfig:
     if not path.exists():
         return SiteConfig()
     shown = CONFIG_FILE
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BuildFailed([Problem(shown, 1, f"not UTF-8 text ({error.reason})")]) from None
+    text = read_text(path, shown)
+    if isinstance(text, Problem):
+        raise BuildFailed([text])
     data, lines, problems = parse_mapping(text, shown)
     if problems:
         raise BuildFailed(problems)

@@ -69,14 +69,14 @@ def _resolve(kind: str, files: Iterable[Entity], refs_per_article: list[tuple[Re
     by_key: dict[str, Entity] = {}
     for entity in files:
         if entity.id in by_id:
-            problems.append(_clash(kind, entity, by_id[entity.id], f"both have the id {entity.id!r}"))
+            problems.append(_clash(kind, entity, by_id[entity.id], "", f"both have the id {entity.id!r}"))
             continue
         by_id[entity.id] = entity
-        for name in (entity.id, entity.name, *entity.aliases):
-            key = name_key(name)
-            other = by_key.setdefault(key, entity)
+        names = [(entity.id, ""), (entity.name, "name"), *((alias, "aliases") for alias in entity.aliases)]
+        for name, field_name in names:
+            other = by_key.setdefault(name_key(name), entity)
             if other is not entity:
-                problems.append(_clash(kind, entity, other, f"both are called {name!r}"))
+                problems.append(_clash(kind, entity, other, field_name, f"both are called {name!r}"))
 
     # Names with no file: one entity per id; spellings that differ in more
     # than case or tone placement but share a slug are an error, never a merge.
@@ -126,8 +126,10 @@ def _sort_key(entity: Person | Event) -> tuple:
     return (name_key(entity.sort_name or entity.name), entity.id)
 
 
-def _clash(kind: str, entity: Person | Event, other: Person | Event, why: str) -> Problem:
-    return Problem(entity.path or "?", 1, f"{kind} files {entity.path} and {other.path} {why}")
+def _clash(kind: str, entity: Person | Event, other: Person | Event, field_name: str, why: str) -> Problem:
+    """Two entity files claiming one id or name, reported at the line of `field_name` in the second."""
+    return Problem(entity.path or "?", entity.lines.get(field_name, 1),
+                   f"{kind} files {entity.path} and {other.path} {why}")
 
 
 def _parents(events: tuple[Event, ...], problems: list[Problem]) -> dict[str, str]:

@@ -12,8 +12,8 @@ import nh3
 
 from .config import SiteConfig
 from .model import Article, BuildFailed, Documents, Event, Person, Problem, Ref, Role, StaticFile
-from .text import is_slug, nfc, slugify
-from .yamltext import Fields, parse_mapping
+from .text import is_slug, slugify
+from .yamltext import Fields, parse_mapping, read_text
 
 ARTICLE_KEYS = {
     "title", "date", "updated", "slug", "summary", "authors", "sources",
@@ -82,10 +82,9 @@ def _markdown_files(folder: Path) -> list[Path]:
 def _read(path: Path, site_dir: Path, problems: list[Problem], make):
     """Split one file into front matter and body and hand both to `make`; collect its problems."""
     shown = path.relative_to(site_dir).as_posix()
-    try:
-        text = nfc(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as error:
-        problems.append(Problem(shown, 1, f"not UTF-8 text ({error.reason} at byte {error.start})"))
+    text = read_text(path, shown)
+    if isinstance(text, Problem):
+        problems.append(text)
         return None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or lines[0].strip() != "---":
@@ -159,6 +158,7 @@ def _person(f: Fields, body: str, file_id: str, converter: "_Converter") -> Pers
         image=_url(f, "image"),
         bio_html=converter.convert(body),
         extra=f.unknown(PERSON_KEYS),
+        lines=dict(f.lines),
     )
     return None if f.problems else person
 
@@ -181,6 +181,7 @@ def _event(f: Fields, body: str, file_id: str, converter: "_Converter") -> Event
         image=_url(f, "image"),
         description_html=converter.convert(body),
         extra=f.unknown(EVENT_KEYS),
+        lines=dict(f.lines),
     )
     return None if f.problems else event
 

@@ -89,6 +89,8 @@ class Person:
     image: str | None = None
     bio_html: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """The file line of each front-matter key, for problems found after loading."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class Event:
     image: str | None = None
     description_html: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """The file line of each front-matter key, for problems found after loading."""
 
 
 @dataclass(frozen=True)

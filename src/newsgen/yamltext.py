@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -36,8 +37,11 @@ def parse_mapping(text: str, path: str, first_line: int = 1) -> tuple[dict[str, 
         data = loader.construct_document(node) if node is not None else {}
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = first_line + (mark.line if mark else 0)
         reason = error.problem or error.context or "cannot be read"
+        if error.context_mark and error.context and "end of stream" in reason:
+            # An unclosed quote or bracket runs to the end: point at where it opened.
+            mark, reason = error.context_mark, f"{reason} {error.context}"
+        line = first_line + (mark.line if mark else 0)
         return {}, {}, [Problem(path, line, f"invalid YAML: {reason}")]
     except yaml.YAMLError as error:
         return {}, {}, [Problem(path, first_line, f"invalid YAML: {error}")]
@@ -59,6 +63,18 @@ def parse_mapping(text: str, path: str, first_line: int = 1) -> tuple[dict[str, 
         for key in data if not isinstance(key, str)
     ]
     return {str(k): v for k, v in data.items()}, lines, problems
+
+
+def read_text(path: Path, shown: str) -> str | Problem:
+    """The UTF-8 text of `path` (a BOM is dropped), NFC-normalised, or a Problem at the line of the first bad byte."""
+    data = path.read_bytes()
+    try:
+        return nfc(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return Problem(shown, 1, "not UTF-8 text: it looks like UTF-16; save it as UTF-8")
+        line = data.count(b"\n", 0, error.start) + 1
+        return Problem(shown, line, f"not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8")
 
 
 class Fields:
@@ -117,7 +133,7 @@ class Fields:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.fail(key, f"{key!r} must be true or false, not {_kind(value)}")
+            self.fail(key, f"{key!r} must be true or false, not {_shown(value)}")
             return default
         return value
 
@@ -163,6 +179,10 @@ class Fields:
     def unknown(self, known: set[str]) -> dict[str, Any]:
         """The keys not in `known`, as given."""
         return {key: value for key, value in self.data.items() if key not in known}
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, (str, int, float)) else _kind(value)
 
 
 def _kind(value: Any) -> str:
