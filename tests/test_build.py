@@ -173,6 +173,7 @@ def test_check_writes_nothing(site):
     site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
     result = run_cli("check", str(site_dir))
     assert result.returncode == 0, result.stderr
+    assert result.stdout == "newsgen: checked 1 articles, 0 persons, 0 events and 8 pages: no problems\n"
     assert not (site_dir / "public").exists()
 
 

@@ -42,9 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     _clear_progress(quiet)
-    if not args.quiet:
-        verb = "checked" if args.command == "check" else "built"
-        print(f"newsgen: {verb} {report.summary()}")
+    if args.quiet:
+        pass
+    elif args.command == "check":
+        print(f"newsgen: checked {report.articles} articles, {report.persons} persons, {report.events} events "
+              f"and {report.pages_rendered} pages: no problems")
+    else:
+        print(f"newsgen: built {report.summary()}")
     return 0
 
 
