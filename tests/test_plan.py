@@ -70,6 +70,7 @@ def test_the_link_rule():
     assert relative.href("404.html", "css/style.css") == "css/style.css"
     assert Links("/sub/").href("a/b/index.html", "persons/to-lam/") == "/sub/persons/to-lam/"
     assert Links("/").href("x/index.html", "ảnh đẹp.jpg") == "/%E1%BA%A3nh%20%C4%91%E1%BA%B9p.jpg"
+    assert Links("/l%C6%B0u/").href("index.html", "a b/") == "/l%C6%B0u/a%20b/"
 
 
 def test_article_contexts_are_plain_data(small_site):

@@ -32,7 +32,7 @@ class Links:
     def href(self, from_file: str, to: str) -> str:
         """The link from output file `from_file` to `to`: a folder (ending in '/') or a file, both site-relative."""
         if self.base_path:
-            return quote(self.base_path + to)
+            return self.base_path + quote(to)  # the base path comes from a URL: already quoted
         target = to + "index.html" if to.endswith("/") or to == "" else to
         return quote(posixpath.relpath(target, posixpath.dirname(from_file) or "."))
 
@@ -101,6 +101,7 @@ class _Planner:
 
     def _add(self, relpath: str, template: str, origin: str, kind: str, title: str,
              pagination: dict | None = None, **parts: Callable[[str], Any] | Any) -> None:
+        """Add one page; each part is a value or a function of the page's own path (for its links)."""
         if not self._claim(relpath, origin):
             return
         here = relpath
