@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 site: $(STAMP)
 	$(BIN)/newsgen build .
 
-## test: set up .venv, check the import contracts, run the whole test suite
+## test: set up .venv, lint, check the import contracts, run the whole test suite
 test: $(STAMP)
+	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

@@ -9,7 +9,8 @@ from newsgen.plan import Links, plan
 from conftest import archive_of, article
 
 
-def pages_by_path(site_dir, config=SiteConfig()):
+def pages_by_path(site_dir, config=None):
+    config = config or SiteConfig()
     return {page.relpath: page for page in plan(archive_of(site_dir, config), config).pages}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Iterable, TypeVar
 
-from .model import Archive, Article, BuildFailed, Documents, Event, Person, Problem, Ref
+from .model import Archive, BuildFailed, Documents, Event, Person, Problem, Ref
 from .text import name_key, slugify
 
 Entity = TypeVar("Entity", Person, Event)
