@@ -7,7 +7,6 @@ without a `base_url`, root-relative under the `base_url`'s path with one.
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 from urllib.parse import quote, urlsplit
@@ -34,7 +33,7 @@ class Links:
         if self.base_path:
             return self.base_path + quote(to)  # the base path comes from a URL: already quoted
         target = to + "index.html" if to.endswith("/") or to == "" else to
-        return quote(posixpath.relpath(target, posixpath.dirname(from_file) or "."))
+        return quote(_relative(target, from_file))
 
 
 class _Planner:
@@ -301,6 +300,20 @@ class _Planner:
             if event.id not in self.archive.event_parent:
                 visit(event.id, 0)
         return items
+
+
+def _relative(target: str, from_file: str) -> str:
+    """The path from the folder of `from_file` to `target`, both relative to the site root.
+
+    posixpath.relpath would give the same, but consults the working folder on
+    every call, and plan makes one link per list item on every page.
+    """
+    here = from_file.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 def _role(role) -> dict:

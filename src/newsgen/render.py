@@ -6,6 +6,7 @@ alone, so pages can be rendered in any order, in any process.
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -88,27 +89,39 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
 @jinja2.pass_context
 def format_day(context: Any, value: str | None, style: str = "long") -> str:
     """Template filter: an ISO date (or date-time) as a date in the site's language ('' for none)."""
-    if not value:
-        return ""
-    return format_date(date.fromisoformat(value[:10]), style, locale=_locale(context))
+    return _day(value[:10], style, _locale(context)) if value else ""
 
 
 @jinja2.pass_context
 def format_moment(context: Any, value: str | None) -> str:
     """Template filter: an ISO date-time as weekday, date and time of day in the site's language."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value)
-    locale = _locale(context)
-    pattern = get_datetime_format("medium", locale=locale)
-    return (pattern.replace("{1}", format_date(moment, "full", locale=locale))
-            .replace("{0}", format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)))
+    return _moment(value, _locale(context)) if value else ""
 
 
 @jinja2.pass_context
 def format_month(context: Any, year: int, month: int) -> str:
     """Template filter: a month and year in the site's language ("tháng 9 năm 2024")."""
-    return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(context))
+    return _month(year, month, _locale(context))
+
+
+# Babel formatting costs far more than a dictionary look-up, and a list page
+# shows the same few dates again and again.
+@functools.lru_cache(maxsize=4096)
+def _day(iso_date: str, style: str, locale: str) -> str:
+    return format_date(date.fromisoformat(iso_date), style, locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _moment(iso_moment: str, locale: str) -> str:
+    moment = datetime.fromisoformat(iso_moment)
+    pattern = get_datetime_format("medium", locale=locale)
+    return (pattern.replace("{1}", format_date(moment, "full", locale=locale))
+            .replace("{0}", format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _month(year: int, month: int, locale: str) -> str:
+    return format_skeleton("yMMMM", date(year, month, 1), locale=locale)
 
 
 def _locale(context: Any) -> str:
