@@ -11,7 +11,7 @@ from typing import Sequence
 
 from .build import build
 from .config import is_base_url
-from .model import BuildFailed, UsageError
+from .model import BuildFailed, BuildReport, UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,14 +42,16 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     _clear_progress(quiet)
-    if args.quiet:
-        pass
-    elif args.command == "check":
-        print(f"newsgen: checked {report.articles} articles, {report.persons} persons, {report.events} events "
-              f"and {report.pages_rendered} pages: no problems")
-    else:
-        print(f"newsgen: built {report.summary()}")
+    if not args.quiet:
+        print(_summary(args.command, report))
     return 0
+
+
+def _summary(command: str, report: BuildReport) -> str:
+    if command == "check":
+        return (f"newsgen: checked {report.articles} articles, {report.persons} persons, {report.events} events "
+                f"and {report.pages_rendered} pages: no problems")
+    return f"newsgen: built {report.summary()}"
 
 
 def _parser() -> argparse.ArgumentParser:

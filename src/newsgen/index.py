@@ -86,8 +86,9 @@ def _resolve(kind: str, files: Iterable[Entity], refs_per_article: list[tuple[Re
             if name_key(ref.text) not in by_key:
                 unmatched[name_key(ref.text)].append(ref)
     claimed: dict[str, Ref] = {}
-    for key, refs in sorted(unmatched.items(), key=lambda item: min((r.path, r.line) for r in item[1])):
-        first = min(refs, key=lambda r: (r.path, r.line))
+    firsts = {key: min(refs, key=_position) for key, refs in unmatched.items()}
+    for key in sorted(firsts, key=lambda key: _position(firsts[key])):
+        first, refs = firsts[key], unmatched[key]
         entity_id = slugify(first.text)
         if not entity_id:
             problems.append(Problem(first.path, first.line, f"{kind} name {first.text!r} gives an empty id"))
@@ -118,6 +119,10 @@ def _resolve(kind: str, files: Iterable[Entity], refs_per_article: list[tuple[Re
         ids = (by_key[name_key(ref.text)].id for ref in refs if name_key(ref.text) in by_key)
         resolved.append(tuple(dict.fromkeys(ids)))
     return tuple(sorted(by_id.values(), key=_sort_key)), tuple(resolved)
+
+
+def _position(ref: Ref) -> tuple[str, int]:
+    return (ref.path, ref.line)
 
 
 def _sort_key(entity: Person | Event) -> tuple:

@@ -124,7 +124,6 @@ def _article(f: Fields, body: str, converter: "_Converter", zone: tzinfo) -> Art
     image = _url(f, "image")
     article = Article(
         path=f.path,
-        line=1,
         title=title or "",
         date=published,  # type: ignore[arg-type]
         slug=slug or "",

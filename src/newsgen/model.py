@@ -56,7 +56,6 @@ class Article:
     """An article as read from `content/articles/**.md`; entity refs not yet resolved."""
 
     path: str
-    line: int
     title: str
     date: datetime
     slug: str
