@@ -42,9 +42,9 @@ def site(tmp_path: Path):
     return make
 
 
-def load_site(site_dir: Path, config: SiteConfig | None = None, drafts: bool = False) -> Documents:
-    """Run the load stage on `site_dir` with the default theme."""
-    return load(site_dir, config or SiteConfig(), default_theme_dir(), drafts=drafts)
+def load_site(site_dir: Path, config: SiteConfig | None = None, drafts: bool = False, **stores) -> Documents:
+    """Run the load stage on `site_dir` with the default theme (and the cache tables given as `stores`)."""
+    return load(site_dir, config or SiteConfig(), default_theme_dir(), drafts=drafts, **stores)
 
 
 def archive_of(site_dir: Path, config: SiteConfig | None = None) -> Archive:

@@ -62,7 +62,7 @@ def tree(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "public"
-    report = build(REPOSITORY, out, jobs=1)
+    report = build(REPOSITORY, out, jobs=1, cache_dir=out.parent / "cache")
     assert report.articles >= 6 and report.persons >= 8 and report.events >= 6
     return out
 
@@ -85,7 +85,7 @@ def test_every_internal_link_resolves_from_disk(sample):
 
 def test_every_internal_link_resolves_under_a_sub_path(tmp_path):
     out = tmp_path / "public"
-    build(REPOSITORY, out, base_url="https://example.org/luu-tru/", jobs=1)
+    build(REPOSITORY, out, base_url="https://example.org/luu-tru/", jobs=1, cache_dir=tmp_path / "cache")
     assert broken_links(out, "/luu-tru/") == []
     page = (out / "persons/to-lam/index.html").read_text(encoding="utf-8")
     assert '<link rel="canonical" href="https://example.org/luu-tru/persons/to-lam/">' in page
@@ -106,16 +106,19 @@ def _all_links(page: Path) -> list[str]:
 
 
 def test_two_builds_are_byte_identical_whatever_the_jobs(sample, tmp_path):
-    build(REPOSITORY, tmp_path / "again", jobs=2)
+    build(REPOSITORY, tmp_path / "again", jobs=2, cache_dir=tmp_path / "cache")
     assert tree(tmp_path / "again") == tree(sample)
 
 
 def test_a_rebuild_writes_nothing_when_nothing_changed(tmp_path):
     out = tmp_path / "public"
-    first = build(REPOSITORY, out, jobs=1)
-    second = build(REPOSITORY, out, jobs=1)
+    first = build(REPOSITORY, out, jobs=1, cache_dir=tmp_path / "cache")
+    second = build(REPOSITORY, out, jobs=1, cache_dir=tmp_path / "cache")
     assert first.files_written == first.pages_rendered + len(list((REPOSITORY / "static").rglob("*.css")))
+    assert (first.documents_cached, first.pages_cached) == (0, 0)
     assert (second.files_written, second.files_unchanged) == (0, first.files_written)
+    assert (second.documents_parsed, second.pages_rendered) == (0, 0)
+    assert (second.documents_cached, second.pages_cached) == (first.documents_parsed, first.pages_rendered)
 
 
 def test_a_failed_build_leaves_the_previous_output_untouched(site, tmp_path):

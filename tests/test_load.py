@@ -1,14 +1,17 @@
 """Stage 1, load: front matter read and checked, Markdown made safe, NFC everywhere."""
 
+import os
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from newsgen.config import SiteConfig
-from newsgen.model import BuildFailed
+from newsgen.load import load
+from newsgen.theme import default_theme_dir
+from newsgen.model import BuildFailed, MemoryStore
 
-from conftest import load_site
+from conftest import article, load_site
 
 
 def only_article(site_dir, **kwargs):
@@ -17,8 +20,15 @@ def only_article(site_dir, **kwargs):
     return documents.articles[0]
 
 
+def body_html(site_dir, **kwargs) -> str:
+    """The HTML of the one article of `site_dir`, as load leaves it in the bodies store."""
+    bodies = MemoryStore()
+    found = only_article(site_dir, bodies=bodies, **kwargs)
+    return bodies[found.body].decode("utf-8")
+
+
 def test_every_front_matter_key_is_read(site):
-    article = only_article(site({"content/articles/a.md": """
+    site_dir = site({"content/articles/a.md": """
         ---
         title: Tổng Bí thư tiếp Chủ tịch Boeing
         date: 2024-09-22T18:00:00-04:00
@@ -37,7 +47,8 @@ def test_every_front_matter_key_is_read(site):
         desk: Thời sự
         ---
         Nội dung.
-    """}))
+    """})
+    article = only_article(site_dir)
     assert article.title == "Tổng Bí thư tiếp Chủ tịch Boeing"
     assert article.slug == "tiep-boeing"
     assert article.authors == ("Hoàng An",)
@@ -49,7 +60,7 @@ def test_every_front_matter_key_is_read(site):
     assert article.image == "images/boeing.jpg" and article.image_caption == "Buổi tiếp"
     assert article.extra == {"desk": "Thời sự"}
     assert article.summary == "Tóm tắt."
-    assert article.body_html == "<p>Nội dung.</p>"
+    assert body_html(site_dir) == "<p>Nội dung.</p>"
 
 
 def test_dates_without_offset_are_in_the_site_timezone(site):
@@ -93,14 +104,15 @@ def test_summary_defaults_to_the_first_paragraph_as_plain_text(site):
 
 def test_text_is_normalised_to_nfc(site):
     title = unicodedata.normalize("NFD", "Tô Lâm thăm Cuba")
-    article = only_article(site({"content/articles/a.md": f"---\ntitle: {title}\ndate: 2024-09-22\npersons: [{title}]\n---\n{title}\n"}))
-    assert article.title == "Tô Lâm thăm Cuba"
-    assert article.persons[0].text == "Tô Lâm thăm Cuba"
-    assert "Tô Lâm thăm Cuba" in article.body_html
+    site_dir = site({"content/articles/a.md": f"---\ntitle: {title}\ndate: 2024-09-22\npersons: [{title}]\n---\n{title}\n"})
+    found = only_article(site_dir)
+    assert found.title == "Tô Lâm thăm Cuba"
+    assert found.persons[0].text == "Tô Lâm thăm Cuba"
+    assert "Tô Lâm thăm Cuba" in body_html(site_dir)
 
 
 def test_raw_html_is_sanitised(site):
-    article = only_article(site({"content/articles/a.md": """
+    html = body_html(site({"content/articles/a.md": """
         ---
         title: A
         date: 2024-09-22
@@ -109,16 +121,15 @@ def test_raw_html_is_sanitised(site):
 
         [bấm](javascript:alert(1)) <img src=x onerror=alert(1)>
     """}))
-    html = article.body_html
     assert "<script" not in html and "onclick" not in html and "onerror" not in html
     assert "javascript:" not in html
     assert "Chữ" in html
 
 
 def test_raw_html_is_kept_when_the_site_opts_in(site):
-    article = only_article(site({"content/articles/a.md": "---\ntitle: A\ndate: 2024-09-22\n---\n<div onclick=\"x()\">Chữ</div>\n"}),
-                           config=SiteConfig(unsafe_html=True))
-    assert 'onclick="x()"' in article.body_html
+    html = body_html(site({"content/articles/a.md": "---\ntitle: A\ndate: 2024-09-22\n---\n<div onclick=\"x()\">Chữ</div>\n"}),
+                     config=SiteConfig(unsafe_html=True))
+    assert 'onclick="x()"' in html
 
 
 def test_hidden_files_are_not_articles(site):
@@ -196,3 +207,79 @@ def test_static_files_of_the_site_replace_the_themes(site, tmp_path):
     site_dir = site({"static/css/style.css": "site", "static/.DS_Store": "junk"})
     found = {f.relpath: f.source.read_text() for f in static_files(theme, site_dir / "static")}
     assert found == {"css/style.css": "site", "logo.svg": "theme"}
+
+
+def cache_tables():
+    return {"files": MemoryStore(), "documents": MemoryStore(), "bodies": MemoryStore()}
+
+
+def test_a_second_load_parses_nothing_and_gives_the_same_documents(site):
+    site_dir = site({
+        "content/articles/a.md": article("Bài A", "2024-09-22", persons="[Tô Lâm]"),
+        "content/articles/b.md": article("Bài B", "2024-09-23"),
+        "content/persons/to-lam.md": "---\nname: Tô Lâm\n---\nTiểu sử.\n",
+    })
+    tables = cache_tables()
+    first = load_site(site_dir, **tables)
+    second = load_site(site_dir, **tables)
+    assert (first.parsed, first.cached) == (3, 0)
+    assert (second.parsed, second.cached) == (0, 3)
+    assert second == first.__class__(**{**first.__dict__, "parsed": 0, "cached": 3})
+
+
+def test_only_the_edited_file_is_parsed_again(site):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22"),
+                     "content/articles/b.md": article("Bài B", "2024-09-23")})
+    tables = cache_tables()
+    load_site(site_dir, **tables)
+    (site_dir / "content/articles/b.md").write_text(article("Bài B sửa", "2024-09-23"), encoding="utf-8")
+    again = load_site(site_dir, **tables)
+    assert (again.parsed, again.cached) == (1, 1)
+    assert sorted(a.title for a in again.articles) == ["Bài A", "Bài B sửa"]
+
+
+def test_a_file_rewritten_with_the_same_time_and_size_is_still_read_again(site):
+    # A just-written file's stat is not trusted: the next load hashes it.
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    tables = cache_tables()
+    load_site(site_dir, **tables)
+    path = site_dir / "content/articles/a.md"
+    stat = path.stat()
+    path.write_text(article("Bài Z", "2024-09-22"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [a.title for a in load_site(site_dir, **tables).articles] == ["Bài Z"]
+
+
+def test_settings_that_change_parsing_are_part_of_the_key(site):
+    site_dir = site({"content/articles/a.md": "---\ntitle: A\ndate: 2024-09-22\n---\n<div onclick=\"x()\">Chữ</div>\n"})
+    tables = cache_tables()
+    safe = load_site(site_dir, **tables)
+    unsafe = load_site(site_dir, config=SiteConfig(unsafe_html=True), **tables)
+    assert unsafe.parsed == 1 and unsafe.articles[0].body != safe.articles[0].body
+    assert 'onclick' in tables["bodies"][unsafe.articles[0].body].decode()
+
+
+def test_problems_are_remembered_too(site):
+    site_dir = site({"content/articles/a.md": "---\ntitle: A\n---\n"})
+    tables = cache_tables()
+    for _ in range(2):  # parsed, then remembered
+        with pytest.raises(BuildFailed) as failure:
+            load_site(site_dir, **tables)
+        assert [str(p) for p in failure.value.problems] == ["content/articles/a.md:1: missing required key 'date'"]
+    assert len(tables["documents"]) == 1
+
+
+def test_an_unreadable_cache_entry_is_parsed_again(site):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    tables = cache_tables()
+    load_site(site_dir, **tables)
+    for key in tables["documents"]:
+        tables["documents"][key] = b"not a pickle"
+    again = load_site(site_dir, **tables)
+    assert again.parsed == 1 and again.articles[0].title == "Bài A"
+
+
+def test_parsing_in_processes_gives_the_same_documents(site):
+    site_dir = site({f"content/articles/{n}.md": article(f"Bài {n}", "2024-09-22") for n in range(250)})
+    single, pooled = load_site(site_dir), load(site_dir, SiteConfig(), default_theme_dir(), jobs=2)
+    assert pooled == single

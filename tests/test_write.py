@@ -1,37 +1,91 @@
-"""Stage 5, write: only inside the output folder, atomic per file, unchanged files left alone."""
+"""Stage 5, write: only inside the output folder, atomic per file, unchanged files left alone, stale ones pruned."""
 
 import os
 
 import pytest
 
-from newsgen.model import BuildFailed, OutputFile, StaticFile
+from newsgen.model import BuildFailed, MemoryStore, OutputFile, StaticFile
 from newsgen.write import write
+
+
+def files(**contents: bytes) -> tuple[list[OutputFile], MemoryStore]:
+    """Output files named by their keys' relpaths ("x/index.html" as x__index_html), and the store holding them."""
+    store = MemoryStore()
+    found = []
+    for name, data in contents.items():
+        key = f"{name}:{data!r}"
+        store.put(key, data)
+        found.append(OutputFile(name.replace("__", "/").replace("_html", ".html"), key))
+    return found, store
 
 
 def test_files_are_written_and_unchanged_ones_are_left_alone(tmp_path):
     out = tmp_path / "public"
-    report = write([OutputFile("index.html", b"a"), OutputFile("x/y/index.html", b"b")], [], out)
+    first, store = files(index_html=b"a", x__y__index_html=b"b")
+    report = write(first, [], out, store)
     assert (report.written, report.unchanged) == (2, 0)
     os.utime(out / "index.html", (1, 1))
-    report = write([OutputFile("index.html", b"a"), OutputFile("x/y/index.html", b"c")], [], out)
+    second, store = files(index_html=b"a", x__y__index_html=b"c")
+    report = write(second, [], out, store, report.manifest)
     assert (report.written, report.unchanged) == (1, 1)
     assert os.stat(out / "index.html").st_mtime == 1
     assert (out / "x/y/index.html").read_bytes() == b"c"
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["index.html", "index.html"]
 
 
+def test_a_file_the_manifest_vouches_for_is_not_read(tmp_path):
+    out = tmp_path / "public"
+    made, store = files(index_html=b"a")
+    report = write(made, [], out, store)
+    again = write(made, [], out, MemoryStore(), report.manifest)  # an empty store: nothing may be fetched
+    assert (again.written, again.unchanged) == (0, 1)
+
+
+def test_a_file_changed_by_hand_is_written_again(tmp_path):
+    out = tmp_path / "public"
+    made, store = files(index_html=b"a")
+    report = write(made, [], out, store)
+    (out / "index.html").write_bytes(b"edited by hand")
+    again = write(made, [], out, store, report.manifest)
+    assert again.written == 1 and (out / "index.html").read_bytes() == b"a"
+
+
+def test_files_of_the_previous_build_that_this_one_does_not_make_are_pruned(tmp_path):
+    out = tmp_path / "public"
+    made, store = files(index_html=b"a", old__deep__index_html=b"b")
+    report = write(made, [], out, store)
+    (out / "mine.txt").write_text("not newsgen's")
+    (out / "old/notes.txt").write_text("not newsgen's either")
+    kept, store = files(index_html=b"a")
+    again = write(kept, [], out, store, report.manifest)
+    assert again.pruned == 1 and set(again.manifest) == {"index.html"}
+    assert not (out / "old/deep").exists()  # emptied folders go too
+    assert (out / "mine.txt").exists() and (out / "old/notes.txt").exists()
+
+
+def test_the_manifest_never_leads_outside_the_output_folder(tmp_path):
+    out = tmp_path / "public"
+    (tmp_path / "victim.txt").write_text("keep me")
+    made, store = files(index_html=b"a")
+    report = write(made, [], out, store, {"../victim.txt": "1:1:x", "/etc/hostname": "1:1:x"})
+    assert report.pruned == 0 and (tmp_path / "victim.txt").exists()
+
+
 def test_static_files_are_copied(tmp_path):
     source = tmp_path / "logo.svg"
     source.write_bytes(b"<svg/>")
-    write([], [StaticFile(source, "img/logo.svg")], tmp_path / "public")
+    report = write([], [StaticFile(source, "img/logo.svg")], tmp_path / "public", MemoryStore())
     assert (tmp_path / "public/img/logo.svg").read_bytes() == b"<svg/>"
+    again = write([], [StaticFile(source, "img/logo.svg")], tmp_path / "public", MemoryStore(), report.manifest)
+    assert (again.written, again.unchanged) == (0, 1)
 
 
 @pytest.mark.parametrize("relpath", ["../escape.html", "/etc/passwd", "a/../../b.html", "a\\..\\b", ""])
 def test_nothing_is_written_outside_the_output_folder(tmp_path, relpath):
     out = tmp_path / "public"
+    store = MemoryStore(ok=b"ok", bad=b"x")
     with pytest.raises(BuildFailed):
-        write([OutputFile("ok.html", b"ok"), OutputFile(relpath, b"x")], [], out)
+        write([OutputFile("ok.html", "ok"), OutputFile(relpath, "bad")], [], out, store)
     assert not (out / "ok.html").exists()  # checked before anything was written
     assert not (tmp_path / "escape.html").exists()
 
@@ -42,5 +96,12 @@ def test_a_link_out_of_the_output_folder_is_not_followed(tmp_path):
     (tmp_path / "elsewhere").mkdir()
     (out / "persons").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(BuildFailed):
-        write([OutputFile("persons/index.html", b"x")], [], out)
+        write([OutputFile("persons/index.html", "k")], [], out, MemoryStore(k=b"x"))
     assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_missing_bytes_fail_before_anything_is_written(tmp_path):
+    out = tmp_path / "public"
+    with pytest.raises(BuildFailed):
+        write([OutputFile("a.html", "here"), OutputFile("b.html", "gone")], [], out, MemoryStore(here=b"a"))
+    assert not out.exists() or not any(out.iterdir())

@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             drafts=args.drafts,
             jobs=getattr(args, "jobs", None),
             dry_run=args.command == "check",
+            use_cache=not args.no_cache,
             progress=(lambda stage: None) if quiet else _show_stage,
         )
     except UsageError as error:
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _summary(command: str, report: BuildReport) -> str:
     if command == "check":
         return (f"newsgen: checked {report.articles} articles, {report.persons} persons, {report.events} events "
-                f"and {report.pages_rendered} pages: no problems")
+                f"and {report.pages} pages: no problems")
     return f"newsgen: built {report.summary()}"
 
 
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="the site folder (default: the current folder)")
         command.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
         command.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
+        command.add_argument("--no-cache", action="store_true",
+                             help="neither use nor update the build cache in SITE_DIR/.newsgen (a cold build)")
         return command
 
     build_command = site_command("build", "Build the site into its output folder.")

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
+import pickle
 import re
+import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import markdown
 import nh3
 
 from .config import SiteConfig
-from .model import Article, BuildFailed, Documents, Event, Person, Problem, Ref, Role, StaticFile
+from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
 from .text import is_slug, slugify
-from .yamltext import Fields, parse_mapping, read_text
+from .yamltext import Fields, decode_text, parse_mapping
 
 ARTICLE_KEYS = {
     "title", "date", "updated", "slug", "summary", "authors", "sources",
@@ -29,33 +36,137 @@ _FIRST_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.S)
 _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
-def load(site_dir: Path, config: SiteConfig, theme_dir: Path, drafts: bool = False) -> Documents:
-    """Read every content file and static file of `site_dir`; raise BuildFailed naming every bad file."""
-    content = site_dir / "content"
-    problems: list[Problem] = []
-    converter = _Converter(config.unsafe_html)
+def load(
+    site_dir: Path,
+    config: SiteConfig,
+    theme_dir: Path,
+    drafts: bool = False,
+    *,
+    jobs: int = 1,
+    files: Store | None = None,
+    documents: Store | None = None,
+    bodies: Store | None = None,
+) -> Documents:
+    """Read every content file and static file of `site_dir`; raise BuildFailed naming every bad file.
 
-    articles = []
-    for path in _markdown_files(content / "articles"):
-        article = _read(path, site_dir, problems, lambda f, body: _article(f, body, converter, config.zone))
-        if article is not None and (drafts or not article.draft):
-            articles.append(article)
-    persons = [
-        p for path in _markdown_files(content / "persons")
-        if (p := _read(path, site_dir, problems, lambda f, body, path=path: _person(f, body, path.stem, converter)))
-    ]
-    events = [
-        e for path in _markdown_files(content / "events")
-        if (e := _read(path, site_dir, problems, lambda f, body, path=path: _event(f, body, path.stem, converter)))
-    ]
+    A file is parsed only when `documents` holds no result for its content
+    (found through `files` by its modification time and size, then by its
+    hash); article HTML goes to `bodies`, keyed by Article.body. Parsing
+    fans out over `jobs` processes when there is enough of it.
+    """
+    files = MemoryStore() if files is None else files
+    documents = MemoryStore() if documents is None else documents
+    bodies = MemoryStore() if bodies is None else bodies
+    content = site_dir / "content"
+    sources = [(kind, path) for kind in _FOLDERS for path in _markdown_files(content / _FOLDERS[kind])]
+    settings = (config.unsafe_html, config.timezone)
+
+    results: list[tuple[Article | Person | Event | None, tuple[Problem, ...]]] = [(None, ())] * len(sources)
+    misses = []
+    for i, (kind, path) in enumerate(sources):
+        shown = path.relative_to(site_dir).as_posix()
+        digest = _content_digest(path, files)
+        key = _digest(f"{kind}\0{shown}\0{settings}\0{digest}")
+        cached = _cached(documents.get(key), bodies)
+        if cached is not None:
+            results[i] = cached
+        else:
+            misses.append((i, key, digest, (kind, shown, path.stem, str(path), settings)))
+    # Holding every missed file's bytes at once would grow with the archive: workers read them.
+    for (i, key, digest, _), (value, body_html, problems, parsed_digest) in zip(
+            misses, _parse_all([m[3] for m in misses], jobs)):
+        if isinstance(value, Article):
+            bodies.put(value.body, body_html.encode("utf-8"))
+        if parsed_digest == digest:  # else the file changed while we read it: parse it again next time
+            documents.put(key, pickle.dumps((value, problems), protocol=pickle.HIGHEST_PROTOCOL))
+        results[i] = (value, problems)
+
+    problems = [problem for _, found in results for problem in found]
     if problems:
         raise BuildFailed(problems)
+    values = [value for value, _ in results]
     return Documents(
-        articles=tuple(articles),
-        persons=tuple(persons),
-        events=tuple(events),
+        articles=tuple(v for v in values if isinstance(v, Article) and (drafts or not v.draft)),
+        persons=tuple(v for v in values if isinstance(v, Person)),
+        events=tuple(v for v in values if isinstance(v, Event)),
         static_files=static_files(theme_dir / "static", site_dir / "static"),
+        parsed=len(misses),
+        cached=len(sources) - len(misses),
     )
+
+
+_FOLDERS = {"article": "articles", "person": "persons", "event": "events"}
+
+# A file changed twice within the file system's time resolution keeps its
+# modification time: a stat this recent is not remembered, so the file is
+# hashed again next time.
+_RECENT_NS = 2_000_000_000
+
+
+def _content_digest(path: Path, files: Store) -> str:
+    """The hash of a file's bytes, from `files` when its modification time and size are unchanged."""
+    stat = path.stat()
+    seen = f"{stat.st_mtime_ns}:{stat.st_size}:"
+    known = files.get(str(path))
+    if known is not None and known.decode().startswith(seen):
+        return known.decode()[len(seen):]
+    digest = _digest(path.read_bytes())
+    if time.time_ns() - stat.st_mtime_ns > _RECENT_NS:
+        files.put(str(path), (seen + digest).encode())
+    return digest
+
+
+def _cached(stored: bytes | None, bodies: Store) -> tuple | None:
+    """A parse result from the cache, or None when there is none or it cannot be used."""
+    if stored is None:
+        return None
+    try:
+        value, problems = pickle.loads(stored)
+    except Exception:  # an unreadable entry is a miss, never a failure
+        return None
+    if isinstance(value, Article) and value.body not in bodies:
+        return None
+    return value, problems
+
+
+def _digest(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+# Below this many files per process, starting processes costs more than it saves.
+_FILES_PER_WORKER = 100
+
+
+def _parse_all(work: list[tuple], jobs: int):
+    """Parse each file of `work`, in `jobs` processes when there are enough; results in order."""
+    jobs = max(1, min(jobs, len(work) // _FILES_PER_WORKER))
+    if jobs == 1:
+        yield from (_parse(*item) for item in work)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_parse, *zip(*work), chunksize=max(1, len(work) // (jobs * 8)))
+
+
+def _parse(kind: str, shown: str, stem: str, path: str, settings: tuple[bool, str]):
+    """One content file -> (Article, Person, Event or None; the article's HTML or None; its problems; its hash)."""
+    data = Path(path).read_bytes()
+    return (*_parse_bytes(kind, shown, stem, data, settings), _digest(data))
+
+
+def _parse_bytes(kind: str, shown: str, stem: str, data: bytes, settings: tuple[bool, str]):
+    unsafe_html, timezone = settings
+    converter = _converter(unsafe_html)
+    text = decode_text(data, shown)
+    if isinstance(text, Problem):
+        return None, None, (text,)
+    if kind == "article":
+        found, problems = _parse_text(text, shown, lambda f, body: _article(f, body, converter, ZoneInfo(timezone)))
+        return (*found, problems) if found else (None, None, problems)
+    if kind == "person":
+        person, problems = _parse_text(text, shown, lambda f, body: _person(f, body, stem, converter))
+        return person, None, problems
+    event, problems = _parse_text(text, shown, lambda f, body: _event(f, body, stem, converter))
+    return event, None, problems
 
 
 def static_files(*folders: Path) -> tuple[StaticFile, ...]:
@@ -79,32 +190,23 @@ def _markdown_files(folder: Path) -> list[Path]:
                   if not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
-def _read(path: Path, site_dir: Path, problems: list[Problem], make):
-    """Split one file into front matter and body and hand both to `make`; collect its problems."""
-    shown = path.relative_to(site_dir).as_posix()
-    text = read_text(path, shown)
-    if isinstance(text, Problem):
-        problems.append(text)
-        return None
+def _parse_text(text: str, shown: str, make) -> tuple[Any, tuple[Problem, ...]]:
+    """Split a file's text into front matter and body, and hand both to `make`; return its value and problems."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or lines[0].strip() != "---":
-        problems.append(Problem(shown, 1, "missing front matter: the file must start with a line '---'"))
-        return None
+        return None, (Problem(shown, 1, "missing front matter: the file must start with a line '---'"),)
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        problems.append(Problem(shown, 1, "front matter is not closed: add a line '---' after it"))
-        return None
+        return None, (Problem(shown, 1, "front matter is not closed: add a line '---' after it"),)
     data, key_lines, found = parse_mapping("\n".join(lines[1:end]), shown, first_line=2)
     if found:
-        problems.extend(found)
-        return None
+        return None, tuple(found)
     fields = Fields(data, key_lines, shown, first_line=1)
     result = make(fields, "\n".join(lines[end + 1:]))
-    problems.extend(fields.problems)
-    return None if fields.problems else result
+    return (None if fields.problems else result), tuple(fields.problems)
 
 
-def _article(f: Fields, body: str, converter: "_Converter", zone: tzinfo) -> Article | None:
+def _article(f: Fields, body: str, converter: "_Converter", zone: tzinfo) -> tuple[Article, str] | None:
     title = f.text("title", required=True)
     published = f.moment("date", zone, required=True)
     updated = f.moment("updated", zone)
@@ -128,7 +230,7 @@ def _article(f: Fields, body: str, converter: "_Converter", zone: tzinfo) -> Art
         date=published,  # type: ignore[arg-type]
         slug=slug or "",
         summary=summary,
-        body_html=body_html,
+        body=_digest(body_html),
         updated=updated,
         has_time=len(str(f.data.get("date", ""))) > len("YYYY-MM-DD"),
         authors=f.text_list("authors"),
@@ -142,7 +244,7 @@ def _article(f: Fields, body: str, converter: "_Converter", zone: tzinfo) -> Art
         draft=f.boolean("draft"),
         extra=f.unknown(ARTICLE_KEYS),
     )
-    return None if f.problems else article
+    return None if f.problems else (article, body_html)
 
 
 def _person(f: Fields, body: str, file_id: str, converter: "_Converter") -> Person | None:
@@ -251,6 +353,12 @@ def first_paragraph_text(body_html: str) -> str:
         return ""
     text = html.unescape(nh3.clean(match.group(1), tags=set()))
     return " ".join(text.split())
+
+
+@functools.lru_cache(maxsize=2)
+def _converter(unsafe_html: bool) -> "_Converter":
+    """One converter per process and setting: building Python-Markdown's extensions is not free."""
+    return _Converter(unsafe_html)
 
 
 class _Converter:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 
 @dataclass(frozen=True, order=True)
@@ -60,7 +60,8 @@ class Article:
     date: datetime
     slug: str
     summary: str
-    body_html: str
+    body: str
+    """The key of the article's HTML in the bodies Store: bodies are fetched only to render."""
     updated: datetime | None = None
     has_time: bool = True
     authors: tuple[str, ...] = ()
@@ -127,6 +128,10 @@ class Documents:
     persons: tuple[Person, ...]
     events: tuple[Event, ...]
     static_files: tuple[StaticFile, ...] = ()
+    parsed: int = 0
+    """How many content files were parsed; the others came from the cache."""
+    cached: int = 0
+    """How many content files were taken from the cache."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,8 @@ class Page:
     relpath: str
     template: str
     context: Mapping[str, Any]
+    bodies: tuple[str, ...] = ()
+    """Keys of the article bodies the page shows; render fetches them from the bodies Store."""
 
 
 @dataclass(frozen=True)
@@ -169,18 +176,29 @@ class Plan:
 
 @dataclass(frozen=True)
 class OutputFile:
-    """Bytes to place at `relpath` inside the output folder."""
+    """A file to place at `relpath` inside the output folder, its bytes in a Store under `key`."""
 
     relpath: str
-    data: bytes
+    key: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What `render` made: every page's output file, and how many were rendered or found in the cache."""
+
+    files: tuple[OutputFile, ...]
+    rendered: int
+    cached: int
 
 
 @dataclass(frozen=True)
 class WriteReport:
-    """What `write` did: files whose bytes changed, and files left alone."""
+    """What `write` did, and the manifest of what the output folder now holds from this build."""
 
     written: int
     unchanged: int
+    pruned: int = 0
+    manifest: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -190,18 +208,50 @@ class BuildReport:
     articles: int
     persons: int
     events: int
+    documents_parsed: int
+    documents_cached: int
     pages_rendered: int
+    pages_cached: int
     files_written: int
     files_unchanged: int
+    files_pruned: int
     seconds: float
+
+    @property
+    def pages(self) -> int:
+        """Every page of the site, rendered now or taken from the cache."""
+        return self.pages_rendered + self.pages_cached
 
     def summary(self) -> str:
         """The one-line summary printed at the end of a build."""
         return (
             f"{self.articles} articles, {self.persons} persons, {self.events} events: "
-            f"{self.pages_rendered} pages rendered, {self.files_written} files written "
-            f"({self.files_unchanged} unchanged) in {self.seconds:.2f} s"
+            f"{self.documents_parsed} files parsed ({self.documents_cached} cached), "
+            f"{self.pages_rendered} pages rendered ({self.pages_cached} cached), "
+            f"{self.files_written} files written ({self.files_unchanged} unchanged, {self.files_pruned} pruned) "
+            f"in {self.seconds:.2f} s"
         )
+
+
+class Store(Protocol):
+    """Bytes by key, kept between builds by the cache; all a stage knows of it."""
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes stored under `key`, or None."""
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store `value` under `key`."""
+
+    def __contains__(self, key: object) -> bool:
+        """Whether `key` is stored."""
+
+
+class MemoryStore(dict):
+    """A Store held in memory, for tests and for callers that keep nothing between builds."""
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store `value` under `key`."""
+        self[key] = value
 
 
 class UsageError(Exception):

@@ -54,7 +54,7 @@ class _Planner:
         self._list("home", "", range(len(archive.articles)), "index.html", origin="the home page")
         for i, article in enumerate(archive.articles):
             self._add(self.article_dirs[i] + "index.html", "article.html", article.path, kind="article",
-                      title=article.title, article=lambda here, i=i: self._article(here, i))
+                      title=article.title, bodies=(article.body,), article=lambda here, i=i: self._article(here, i))
         self._add(self.permalinks.persons + "index.html", "persons.html", "the persons list", kind="persons",
                   title="Nhân vật", persons=lambda here: [self._person_item(here, p) for p in archive.persons])
         for person in archive.persons:
@@ -99,7 +99,8 @@ class _Planner:
     # -- pages ---------------------------------------------------------
 
     def _add(self, relpath: str, template: str, origin: str, kind: str, title: str,
-             pagination: dict | None = None, **parts: Callable[[str], Any] | Any) -> None:
+             pagination: dict | None = None, bodies: tuple[str, ...] = (),
+             **parts: Callable[[str], Any] | Any) -> None:
         """Add one page; each part is a value or a function of the page's own path (for its links)."""
         if not self._claim(relpath, origin):
             return
@@ -116,7 +117,7 @@ class _Planner:
         }
         for name, value in parts.items():
             context[name] = value(here) if callable(value) else value
-        self.pages.append(Page(relpath=relpath, template=template, context=context))
+        self.pages.append(Page(relpath=relpath, template=template, context=context, bodies=bodies))
 
     def _site(self, here: str) -> dict[str, Any]:
         href = self.links.href
@@ -235,7 +236,7 @@ class _Planner:
             "tags": list(article.tags),
             "image": self._asset(here, article.image),
             "image_caption": article.image_caption,
-            "body_html": article.body_html,
+            "body": article.body,
             "extra": dict(article.extra),
         }
 

@@ -7,48 +7,122 @@ alone, so pages can be rendered in any order, in any process.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import traceback
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import jinja2
+from markupsafe import Markup
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 
-from .model import BuildFailed, OutputFile, Page, Plan, Problem
+from .model import BuildFailed, MemoryStore, OutputFile, Page, Plan, Problem, Rendered, Store
 
 # Below this many pages per worker, starting processes costs more than it saves.
 _PAGES_PER_WORKER = 50
+# Pages sent to a worker at once; a few batches per worker are in flight, so
+# memory holds a bounded number of bodies and results, not the whole site.
+_BATCH = 32
 
 
-def render(plan: Plan, template_dirs: Sequence[Path], jobs: int | None = None) -> tuple[OutputFile, ...]:
+def render(
+    plan: Plan,
+    template_dirs: Sequence[Path],
+    jobs: int | None = None,
+    *,
+    pages: Store | None = None,
+    bodies: Store | None = None,
+) -> Rendered:
     """Render every page of `plan` with the first matching template in `template_dirs`.
 
-    `jobs` processes share the work (default: all cores). Raises BuildFailed
-    naming the template file and line of every error.
+    Each page's bytes go to `pages`, keyed by a hash of its template folders'
+    files, its template name and its context; a page whose key is already
+    there is not rendered again. `bodies` holds the article HTML that pages
+    name in Page.bodies. `jobs` processes share the work (default: all
+    cores). Raises BuildFailed naming the template file and line of every error.
     """
+    pages = MemoryStore() if pages is None else pages
+    bodies = MemoryStore() if bodies is None else bodies
     dirs = tuple(str(d) for d in template_dirs)
-    jobs = jobs or os.cpu_count() or 1
-    jobs = max(1, min(jobs, len(plan.pages) // _PAGES_PER_WORKER))
-    if jobs == 1:
-        results = [_render_page(dirs, page) for page in plan.pages]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(plan.pages) // (jobs * 8))
-            results = list(pool.map(_render_page, [dirs] * len(plan.pages), plan.pages, chunksize=chunk))
-    problems = [r for r in results if isinstance(r, Problem)]
+    salt = templates_fingerprint(template_dirs)
+    keys = [page_key(salt, page) for page in plan.pages]
+    todo = [(key, page) for key, page in zip(keys, plan.pages) if key not in pages]
+
+    problems: list[Problem] = []
+    for (key, _), result in zip(todo, _render_all(dirs, [page for _, page in todo], bodies, jobs)):
+        if isinstance(result, Problem):
+            problems.append(result)
+        else:
+            pages.put(key, result)
     if problems:
         raise BuildFailed(problems)
-    return tuple(r for r in results if isinstance(r, OutputFile))
+    files = tuple(OutputFile(page.relpath, key) for key, page in zip(keys, plan.pages))
+    return Rendered(files=files, rendered=len(todo), cached=len(keys) - len(todo))
 
 
-def _render_page(dirs: tuple[str, ...], page: Page) -> OutputFile | Problem:
+def templates_fingerprint(template_dirs: Sequence[Path]) -> str:
+    """A hash of every file in `template_dirs` (names and bytes): any template a page can load."""
+    digest = hashlib.sha256()
+    for number, folder in enumerate(template_dirs):
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(f"{number}\0{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def page_key(salt: str, page: Page) -> str:
+    """The cache key of a page: its bytes depend on nothing else than these (given one newsgen version)."""
+    context = json.dumps(page.context, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{salt}\0{page.template}\0{page.relpath}\0{context}".encode()).hexdigest()
+
+
+def _render_all(dirs: tuple[str, ...], todo: list[Page], bodies: Store, jobs: int | None) -> Iterator[bytes | Problem]:
+    """Render `todo` in order, in `jobs` processes when there are enough pages to share."""
+    jobs = jobs or os.cpu_count() or 1
+    jobs = max(1, min(jobs, len(todo) // _PAGES_PER_WORKER))
+    batches = (_with_bodies(todo[i:i + _BATCH], bodies) for i in range(0, len(todo), _BATCH))
+    if jobs == 1:
+        for batch in batches:
+            yield from _render_batch(dirs, batch)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        in_flight: deque = deque()
+        for batch in batches:
+            in_flight.append(pool.submit(_render_batch, dirs, batch))
+            if len(in_flight) >= 3 * jobs:
+                yield from in_flight.popleft().result()
+        while in_flight:
+            yield from in_flight.popleft().result()
+
+
+def _with_bodies(batch: list[Page], bodies: Store) -> list[tuple[Page, dict[str, str | None]]]:
+    """Each page with the article bodies it shows, fetched now so only a batch's bodies are in memory."""
+    fetched = []
+    for page in batch:
+        found = {key: bodies.get(key) for key in page.bodies}
+        fetched.append((page, {key: None if html is None else html.decode("utf-8") for key, html in found.items()}))
+    return fetched
+
+
+def _render_batch(dirs: tuple[str, ...], batch: list[tuple[Page, dict[str, str | None]]]) -> list[bytes | Problem]:
+    return [_render_page(dirs, page, page_bodies) for page, page_bodies in batch]
+
+
+def _render_page(dirs: tuple[str, ...], page: Page, page_bodies: Mapping[str, str | None]) -> bytes | Problem:
     """Render one page; a template error comes back as a Problem naming the template line."""
+    missing = [key for key, html in page_bodies.items() if html is None]
+    if missing:
+        return Problem(page.relpath, 1, f"article body {missing[0]} is missing from the cache: build again")
     try:
         template = environment(dirs).get_template(page.template)
-        return OutputFile(page.relpath, template.render(page.context).encode("utf-8"))
+        return template.render({**page.context, _BODIES: page_bodies}).encode("utf-8")
     except jinja2.TemplateSyntaxError as error:
         return Problem(error.filename or page.template, error.lineno or 1, f"template error: {error.message}")
     except jinja2.TemplateNotFound as error:
@@ -66,6 +140,10 @@ def _template_frame(error: Exception, dirs: tuple[str, ...]) -> tuple[str, int] 
     return None
 
 
+# The context name under which a page's article bodies reach the `body` filter.
+_BODIES = "_newsgen_bodies"
+
+
 _ENVIRONMENTS: dict[tuple[str, ...], jinja2.Environment] = {}
 
 
@@ -81,9 +159,18 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(date=format_day, datetime=format_moment, month=format_month)
+        env.filters.update(date=format_day, datetime=format_moment, month=format_month, body=article_body)
         _ENVIRONMENTS[dirs] = env
     return env
+
+
+@jinja2.pass_context
+def article_body(context: Any, key: str) -> Markup:
+    """Template filter: the sanitised HTML of the article body `key` (an article's `body`), as safe markup."""
+    bodies = context.get(_BODIES) or {}
+    if key not in bodies:
+        raise KeyError(f"this page did not ask for article body {key!r}: plan lists the bodies a page shows")
+    return Markup(bodies[key])
 
 
 @jinja2.pass_context

@@ -1,39 +1,100 @@
-"""Stage 5, write: output files -> the output folder (contained, atomic per file, unchanged files untouched)."""
+"""Stage 5, write: output files -> the output folder (contained, atomic per file, unchanged files untouched, stale ones pruned)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
-from .model import BuildFailed, OutputFile, Problem, StaticFile, WriteReport
+from .model import BuildFailed, OutputFile, Problem, StaticFile, Store, WriteReport
 
 
-def write(files: Sequence[OutputFile], static_files: Iterable[StaticFile], output_dir: Path) -> WriteReport:
-    """Place every file inside `output_dir`, replacing only files whose bytes differ.
+def write(
+    files: Sequence[OutputFile],
+    static_files: Iterable[StaticFile],
+    output_dir: Path,
+    contents: Store,
+    manifest: Mapping[str, str] | None = None,
+) -> WriteReport:
+    """Place every file inside `output_dir`, replacing only files whose bytes differ, and prune.
 
+    `contents` holds each OutputFile's bytes by its key. `manifest` is what
+    the previous build into `output_dir` wrote (WriteReport.manifest): a
+    file it lists with the same key, size and modification time is known
+    unchanged without being read, and a file it lists that this build does
+    not make is deleted. Nothing else in `output_dir` is ever deleted.
     Every path is checked before anything is written: one that would land
     outside `output_dir` (absolute, `..`, or through a symbolic link) fails
     the whole write with BuildFailed.
     """
     root = output_dir.resolve()
-    static = list(static_files)
-    targets = [_target(root, item.relpath) for item in [*files, *static]]
+    previous = dict(manifest or {})
+    sources: list[tuple[str, str, StaticFile | None]] = [(f.relpath, f.key, None) for f in files]
+    for static in static_files:
+        stat = static.source.stat()
+        sources.append((static.relpath, f"static:{stat.st_mtime_ns}:{stat.st_size}:{static.source}", static))
+    targets = [_target(root, relpath) for relpath, _, _ in sources]
     problems = [target for target in targets if isinstance(target, Problem)]
     if problems:
         raise BuildFailed(problems)
 
+    known = [_recorded(target, key, previous.get(relpath)) for target, (relpath, key, _) in zip(targets, sources)]
+    missing = [Problem(relpath, 1, "its rendered bytes are missing from the cache: build again")
+               for done, (relpath, key, static) in zip(known, sources) if not done and not static and key not in contents]
+    if missing:
+        raise BuildFailed(missing)
+
     written = unchanged = 0
-    sources = [f.data for f in files] + [s.source for s in static]
-    for target, source in zip(targets, sources):
-        data = source if isinstance(source, bytes) else source.read_bytes()
+    entries: dict[str, str] = {}
+    for target, done, (relpath, key, static) in zip(targets, known, sources):
+        if done:
+            entries[relpath] = previous[relpath]
+            unchanged += 1
+            continue
+        data = static.source.read_bytes() if static else contents.get(key)
+        if data is None:  # present a moment ago, unreadable now: a damaged cache
+            raise BuildFailed([Problem(relpath, 1, "its rendered bytes cannot be read from the cache: build again")])
         if _same_bytes(target, data):
             unchanged += 1
         else:
             _replace(target, data)
             written += 1
-    return WriteReport(written=written, unchanged=unchanged)
+        entries[relpath] = _entry(target, key)
+    pruned = _prune(root, [relpath for relpath in previous if relpath not in entries])
+    return WriteReport(written=written, unchanged=unchanged, pruned=pruned, manifest=entries)
+
+
+def _entry(target: Path, key: str) -> str:
+    """What the manifest remembers of a file: its key, and the size and time it has on disk now."""
+    stat = target.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{key}"
+
+
+def _recorded(target: Path, key: str, entry: str | None) -> bool:
+    """Whether the manifest shows `target` holds the bytes of `key`, untouched since it was written."""
+    if entry is None or not entry.endswith(":" + key):
+        return False
+    try:
+        return _entry(target, key) == entry
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def _prune(root: Path, relpaths: Iterable[str]) -> int:
+    """Delete these files a previous build wrote, and the folders they leave empty; return how many."""
+    pruned = 0
+    for relpath in sorted(relpaths):
+        target = _target(root, relpath)
+        if isinstance(target, Problem) or target.is_symlink() or not target.is_file():
+            continue
+        target.unlink()
+        pruned += 1
+        folder = target.parent
+        while folder != root and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return pruned
 
 
 def _target(root: Path, relpath: str) -> Path | Problem:

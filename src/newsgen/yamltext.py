@@ -67,7 +67,11 @@ def parse_mapping(text: str, path: str, first_line: int = 1) -> tuple[dict[str, 
 
 def read_text(path: Path, shown: str) -> str | Problem:
     """The UTF-8 text of `path` (a BOM is dropped), NFC-normalised, or a Problem at the line of the first bad byte."""
-    data = path.read_bytes()
+    return decode_text(path.read_bytes(), shown)
+
+
+def decode_text(data: bytes, shown: str) -> str | Problem:
+    """`data` as UTF-8 text (a BOM is dropped), NFC-normalised, or a Problem naming `shown` and the bad line."""
     try:
         return nfc(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:

@@ -1,0 +1,175 @@
+"""The persistent build cache: keyed blobs in one SQLite file below `.newsgen/`.
+
+It knows nothing of the stages. `build()` opens it and hands each stage the
+tables it memoises into, seen through `model.Store` alone; the stages decide
+what a key means. A cache written by another version of newsgen (or of the
+libraries that shape its output), or one SQLite cannot read, is deleted and
+started afresh, never trusted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Mapping
+
+CACHE_DIR = ".newsgen"
+CACHE_FILE = "cache.sqlite"
+
+# Raise when the tables' layout or the meaning of their keys changes.
+SCHEMA = 1
+
+TABLES = ("files", "documents", "bodies", "pages")
+"""The memo tables: file stat -> content hash, parsed documents, article HTML, rendered pages."""
+
+
+class Cache:
+    """An open cache; use as a context manager so its changes are committed and it is closed."""
+
+    def __init__(self, path: Path, fingerprint: str):
+        """Open (or create) the cache at `path`; wipe it when made by other code than `fingerprint` names."""
+        self.path = path
+        self.fingerprint = fingerprint
+        self.reset = False
+        self._tables: dict[str, Table] = {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = self._open()
+        except sqlite3.DatabaseError:
+            self._delete_files()
+            self.reset = True
+            self._connection = self._open()
+
+    @classmethod
+    def temporary(cls, fingerprint: str) -> "Cache":
+        """A cache in a fresh temporary folder, deleted on close: a cold build with the same code path."""
+        folder = tempfile.TemporaryDirectory(prefix="newsgen-cache-")
+        cache = cls(Path(folder.name) / CACHE_FILE, fingerprint)
+        cache._temporary = folder
+        return cache
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            stored = dict(connection.execute("SELECT name, value FROM meta").fetchall())
+            expected = {"schema": str(SCHEMA), "fingerprint": self.fingerprint}
+            if stored and stored != expected:
+                self.reset = True
+                for (table,) in connection.execute(
+                        "SELECT name FROM sqlite_master WHERE type='table' AND name != 'meta'").fetchall():
+                    connection.execute(f'DROP TABLE "{table}"')
+                connection.execute("DELETE FROM meta")
+            for table in TABLES:
+                connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS manifest (output TEXT NOT NULL, relpath TEXT NOT NULL, "
+                "entry TEXT NOT NULL, PRIMARY KEY (output, relpath))")
+            connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", expected.items())
+            connection.execute("BEGIN")
+            return connection
+        except BaseException:
+            connection.close()
+            raise
+
+    def _delete_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+
+    def table(self, name: str) -> "Table":
+        """The memo table `name` (one of TABLES) as a Store."""
+        if name not in TABLES:
+            raise ValueError(f"no cache table {name!r}")
+        if name not in self._tables:
+            self._tables[name] = Table(self._connection, name)
+        return self._tables[name]
+
+    def manifest(self, output_dir: Path) -> dict[str, str]:
+        """What the last build into `output_dir` wrote there: output path -> entry (see write)."""
+        rows = self._connection.execute(
+            "SELECT relpath, entry FROM manifest WHERE output = ?", (str(output_dir),))
+        return dict(rows.fetchall())
+
+    def save_manifest(self, output_dir: Path, entries: Mapping[str, str]) -> None:
+        """Replace the manifest of `output_dir` with `entries`."""
+        output = str(output_dir)
+        self._connection.execute("DELETE FROM manifest WHERE output = ?", (output,))
+        self._connection.executemany(
+            "INSERT INTO manifest VALUES (?, ?, ?)", ((output, k, v) for k, v in entries.items()))
+
+    def forget_untouched(self) -> int:
+        """Delete the entries this session never touched, in each table where they far outnumber the touched.
+
+        Called after a successful build: what it did not ask for belongs to
+        older versions of files and pages. Some slack is kept so that two
+        builds of one site with different settings (a preview and the
+        published site) do not evict each other. Returns how many went.
+        """
+        forgotten = 0
+        for table in self._tables.values():
+            total = self._connection.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+            if total <= 3 * len(table.touched) + 1000:
+                continue
+            stale = [key for (key,) in self._connection.execute(f"SELECT key FROM {table.name}")
+                     if key not in table.touched]
+            self._connection.executemany(f"DELETE FROM {table.name} WHERE key = ?", ((k,) for k in stale))
+            forgotten += len(stale)
+        return forgotten
+
+    def commit(self) -> None:
+        """Make everything stored so far durable."""
+        self._connection.execute("COMMIT")
+        self._connection.execute("BEGIN")
+
+    def close(self) -> None:
+        """Commit and close; a temporary cache is deleted."""
+        try:
+            self._connection.execute("COMMIT")
+        finally:
+            self._connection.close()
+            temporary = getattr(self, "_temporary", None)
+            if temporary is not None:
+                temporary.cleanup()
+
+    def __enter__(self) -> "Cache":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class Table:
+    """One memo table: bytes by text key, compressed on disk. Satisfies model.Store."""
+
+    def __init__(self, connection: sqlite3.Connection, name: str):
+        self._connection = connection
+        self.name = name
+        self._get = f"SELECT value FROM {name} WHERE key = ?"
+        self._has = f"SELECT 1 FROM {name} WHERE key = ?"
+        self._put = f"INSERT OR REPLACE INTO {name} VALUES (?, ?)"
+        self.touched: set[str] = set()
+        """Every key asked for or stored since the cache was opened."""
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes stored under `key`, or None (also when they cannot be read back)."""
+        self.touched.add(key)
+        row = self._connection.execute(self._get, (key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return zlib.decompress(row[0])
+        except zlib.error:
+            return None
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store `value` under `key`."""
+        self.touched.add(key)
+        self._connection.execute(self._put, (key, zlib.compress(value, 1)))
+
+    def __contains__(self, key: object) -> bool:
+        self.touched.add(str(key))
+        return self._connection.execute(self._has, (key,)).fetchone() is not None
