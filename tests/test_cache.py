@@ -1,0 +1,98 @@
+"""The cache: keyed bytes that survive the process, wiped when made by other code or unreadable."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from newsgen.cache import TABLES, Cache
+
+
+def test_what_is_put_is_there_after_reopening(tmp_path):
+    path = tmp_path / ".newsgen/cache.sqlite"
+    with Cache(path, "code-1") as cache:
+        cache.table("pages").put("k", "Tô Lâm".encode() * 100)
+    with Cache(path, "code-1") as cache:
+        pages = cache.table("pages")
+        assert pages.get("k") == "Tô Lâm".encode() * 100 and "k" in pages
+        assert pages.get("other") is None and "other" not in pages
+        assert not cache.reset
+
+
+def test_tables_are_separate(tmp_path):
+    with Cache(tmp_path / "c.sqlite", "code") as cache:
+        cache.table("pages").put("k", b"page")
+        assert cache.table("bodies").get("k") is None
+        with pytest.raises(ValueError):
+            cache.table("nonsense")
+    assert set(TABLES) == {"files", "documents", "bodies", "pages"}
+
+
+def test_a_cache_made_by_other_code_starts_empty(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with Cache(path, "code-1") as cache:
+        cache.table("pages").put("k", b"old")
+        cache.save_manifest(tmp_path / "out", {"index.html": "entry"})
+    with Cache(path, "code-2") as cache:
+        assert cache.reset and cache.table("pages").get("k") is None
+        assert cache.manifest(tmp_path / "out") == {}
+
+
+def test_a_file_that_is_not_a_database_is_replaced(tmp_path):
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"garbage" * 1000)
+    with Cache(path, "code") as cache:
+        assert cache.reset
+        cache.table("pages").put("k", b"v")
+    with Cache(path, "code") as cache:
+        assert cache.table("pages").get("k") == b"v"
+
+
+def test_a_damaged_entry_reads_as_missing(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with Cache(path, "code") as cache:
+        cache.table("pages").put("k", b"v")
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE pages SET value = x'00ff00'")
+    with Cache(path, "code") as cache:
+        assert cache.table("pages").get("k") is None
+
+
+def test_manifests_are_kept_per_output_folder(tmp_path):
+    with Cache(tmp_path / "c.sqlite", "code") as cache:
+        cache.save_manifest(tmp_path / "public", {"a.html": "1"})
+        cache.save_manifest(tmp_path / "preview", {"b.html": "2"})
+        cache.save_manifest(tmp_path / "public", {"c.html": "3"})
+        assert cache.manifest(tmp_path / "public") == {"c.html": "3"}
+        assert cache.manifest(tmp_path / "preview") == {"b.html": "2"}
+
+
+def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with Cache(path, "code") as cache:
+        for n in range(3000):
+            cache.table("pages").put(f"old-{n}", b"x")
+    with Cache(path, "code") as cache:
+        pages = cache.table("pages")
+        pages.put("new", b"y")
+        assert "old-1" in pages
+        assert cache.forget_untouched() == 2999
+    with Cache(path, "code") as cache:
+        assert cache.table("pages").get("new") == b"y" and cache.table("pages").get("old-1") == b"x"
+        assert cache.table("pages").get("old-2") is None
+
+
+def test_a_few_untouched_entries_are_kept(tmp_path):
+    with Cache(tmp_path / "c.sqlite", "code") as cache:
+        cache.table("pages").put("a", b"x")
+    with Cache(tmp_path / "c.sqlite", "code") as cache:
+        assert cache.forget_untouched() == 0
+
+
+def test_a_temporary_cache_disappears(tmp_path):
+    cache = Cache.temporary("code")
+    folder = cache.path.parent
+    cache.table("pages").put("k", b"v")
+    cache.close()
+    assert not folder.exists()

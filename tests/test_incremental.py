@@ -1,0 +1,136 @@
+"""Incremental builds: after any change, a build that finds its answers in the cache gives the bytes of a cold build."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from newsgen.build import build
+from newsgen.model import BuildFailed
+from newsgen.theme import default_theme_dir
+
+from conftest import REPOSITORY, article
+
+BOEING = "content/articles/2024/09/tiep-chu-tich-boeing-toan-cau-brendan-nelson.md"
+TO_LAM = "content/persons/to-lam.md"
+USABC = "Tọa đàm doanh nghiệp USABC – USCC – BCIU"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit(site_dir: Path, relpath: str, old: str, new: str) -> None:
+    path = site_dir / relpath
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {relpath}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def override_template(site_dir: Path, name: str, old: str, new: str) -> None:
+    text = (default_theme_dir() / "templates" / name).read_text(encoding="utf-8")
+    assert old in text
+    target = site_dir / "templates" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+CHANGES = {
+    "edit an article's body": lambda s: edit(s, BOEING, "## Thúc đẩy", "Một câu mới.\n\n## Thúc đẩy"),
+    "change an article's title (and so its URL)": lambda s: edit(
+        s, BOEING, 'title: "Tổng Bí thư', 'title: "Tổng Bí thư Tô Lâm gặp Boeing – '),
+    "change an article's date (to another month)": lambda s: edit(
+        s, BOEING, "date: 2024-09-22T18:00:00-04:00", "date: 2024-10-02T09:00:00+07:00"),
+    "delete an article": lambda s: (s / BOEING).unlink(),
+    "add an article": lambda s: (s / "content/articles/2024/11/moi.md").parent.mkdir()
+    or (s / "content/articles/2024/11/moi.md").write_text(
+        article("Bài mới về Tô Lâm", "2024-11-02", persons="[Tô Lâm, Người Mới]"), encoding="utf-8"),
+    "rename a person": lambda s: edit(s, TO_LAM, "name: Tô Lâm\naliases:\n", "name: Đồng chí Tô Lâm\naliases:\n  - Tô Lâm\n"),
+    "add an alias that merges two events": lambda s: edit(
+        s, "content/events/toa-dam-ban-dan-va-tri-tue-nhan-tao.md", "aliases:\n", f"aliases:\n  - {USABC}\n"),
+    "delete a person's file": lambda s: (s / "content/persons/brendan-nelson.md").unlink(),
+    "edit a template": lambda s: override_template(s, "base.html", "</body>", "<p>Chân trang mới</p></body>"),
+    "edit newsgen.yaml": lambda s: edit(s, "newsgen.yaml", "per_page: 4", "per_page: 3"),
+    "edit a static file": lambda s: (s / "static/css").mkdir(parents=True)
+    or (s / "static/css/style.css").write_text("body { color: red }\n", encoding="utf-8"),
+}
+
+
+@pytest.fixture
+def sample_site(tmp_path: Path) -> Path:
+    """A copy of the sample archive, with its own cache."""
+    site_dir = tmp_path / "site"
+    shutil.copytree(REPOSITORY / "content", site_dir / "content")
+    shutil.copy(REPOSITORY / "newsgen.yaml", site_dir / "newsgen.yaml")
+    return site_dir
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_after_a_change_the_incremental_build_equals_a_cold_one(sample_site, tmp_path, change):
+    first = build(sample_site, jobs=1)
+    CHANGES[change](sample_site)
+    again = build(sample_site, jobs=1)
+    build(sample_site, tmp_path / "cold", jobs=1, use_cache=False)
+    assert tree(sample_site / "public") == tree(tmp_path / "cold")
+    assert again.pages_cached > 0 or change in ("edit a template", "edit newsgen.yaml")
+    assert again.pages_rendered < first.pages_rendered or change in ("edit a template", "edit newsgen.yaml")
+
+
+def test_one_edited_article_is_parsed_and_its_page_rendered_alone(sample_site):
+    first = build(sample_site, jobs=1)
+    CHANGES["edit an article's body"](sample_site)
+    again = build(sample_site, jobs=1)
+    assert (again.documents_parsed, again.documents_cached) == (1, first.documents_parsed - 1)
+    assert (again.pages_rendered, again.files_written, again.files_pruned) == (1, 1, 0)
+
+
+def test_a_moved_article_leaves_no_stale_page_behind(sample_site):
+    build(sample_site, jobs=1)
+    old_page = sample_site / "public/2024/09/tong-bi-thu-chu-tich-nuoc-to-lam-tiep-chu-tich-boeing-toan-cau-brendan-nelson"
+    assert (old_page / "index.html").is_file()
+    CHANGES["change an article's date (to another month)"](sample_site)
+    again = build(sample_site, jobs=1)
+    assert not old_page.exists()
+    # The article's old page, and page 2 of September's archive, which now holds 4 articles.
+    assert again.files_pruned == 2 and not (sample_site / "public/archive/2024/09/page/2").exists()
+
+
+def test_an_unreadable_cache_is_replaced_not_trusted(sample_site, tmp_path):
+    build(sample_site, jobs=1)
+    cache = sample_site / ".newsgen/cache.sqlite"
+    cache.write_bytes(b"this is not a database" * 100)
+    CHANGES["edit an article's body"](sample_site)
+    again = build(sample_site, jobs=1)
+    assert again.documents_cached == 0 and again.pages_cached == 0
+    build(sample_site, tmp_path / "cold", use_cache=False)
+    assert tree(sample_site / "public") == tree(tmp_path / "cold")
+
+
+def test_a_cache_made_by_other_code_is_replaced(sample_site):
+    first = build(sample_site, jobs=1)
+    with sqlite3.connect(sample_site / ".newsgen/cache.sqlite") as connection:
+        connection.execute("UPDATE meta SET value = 'another version' WHERE name = 'fingerprint'")
+    again = build(sample_site, jobs=1)
+    assert again.documents_parsed == first.documents_parsed and again.pages_cached == 0
+
+
+def test_no_cache_builds_cold_and_leaves_no_cache_behind(sample_site):
+    report = build(sample_site, use_cache=False)
+    assert report.documents_cached == 0 and report.pages_cached == 0
+    assert not (sample_site / ".newsgen").exists()
+
+
+def test_a_failed_build_after_a_good_one_keeps_the_cache_useful(sample_site):
+    first = build(sample_site, jobs=1)
+    edit(sample_site, BOEING, "date: 2024-09-22T18:00:00-04:00", "date: 22/9/2024")
+    with pytest.raises(BuildFailed):
+        build(sample_site, jobs=1)
+    edit(sample_site, BOEING, "date: 22/9/2024", "date: 2024-09-22T18:00:00-04:00")
+    again = build(sample_site, jobs=1)
+    assert again.documents_parsed <= 1 and again.files_written == 0
+    assert again.pages_cached == first.pages_rendered
