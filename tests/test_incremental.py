@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,48 @@ def test_a_failed_build_after_a_good_one_keeps_the_cache_useful(sample_site):
     again = build(sample_site, jobs=1)
     assert again.documents_parsed <= 1 and again.files_written == 0
     assert again.pages_cached == first.pages_rendered
+
+
+def age(folder: Path, seconds_ago: int) -> None:
+    """Give every file below `folder` a modification time long past, as files of an archive have."""
+    moment = time.time_ns() - seconds_ago * 1_000_000_000
+    for path in folder.rglob("*"):
+        os.utime(path, ns=(moment, moment))
+
+
+def test_a_rebuild_of_an_unchanged_site_reports_everything_cached(sample_site):
+    age(sample_site, 3600)
+    first = build(sample_site, jobs=1)
+    again = build(sample_site, jobs=1)
+    assert (again.documents_parsed, again.pages_rendered, again.files_written) == (0, 0, 0)
+    assert again.documents_cached == first.documents_parsed and again.pages_cached == first.pages_rendered
+    assert again.files_unchanged == first.files_written
+
+
+def test_an_edit_with_an_old_modification_time_is_still_seen(sample_site):
+    age(sample_site, 3600)
+    build(sample_site, jobs=1)
+    CHANGES["edit an article's body"](sample_site)
+    age(sample_site / "content/articles", 1800)
+    again = build(sample_site, jobs=1)
+    assert again.documents_parsed == 1 and again.files_written == 1
+    page = next((sample_site / "public/2024/09").glob("tong-bi-thu-*boeing*/index.html"))
+    assert "Một câu mới." in page.read_text(encoding="utf-8")
+
+
+def test_a_damaged_output_folder_is_repaired_even_when_no_source_changed(sample_site):
+    age(sample_site, 3600)
+    first = build(sample_site, jobs=1)
+    (sample_site / "public/index.html").unlink()
+    (sample_site / "public/persons/index.html").write_text("vandalised", encoding="utf-8")
+    again = build(sample_site, jobs=1)
+    assert again.files_written == 2 and again.pages_rendered == 0
+    cold = build(sample_site, sample_site.parent / "cold", use_cache=False)
+    assert tree(sample_site / "public") == tree(sample_site.parent / "cold") and cold.pages == first.pages
+
+
+def test_building_with_other_options_is_not_answered_by_the_last_build(sample_site):
+    age(sample_site, 3600)
+    build(sample_site, jobs=1)
+    other = build(sample_site, jobs=1, base_url="https://example.org/luu-tru/")
+    assert other.pages_rendered == other.pages and other.files_written == other.pages

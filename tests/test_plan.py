@@ -67,11 +67,11 @@ def test_the_link_rule():
     relative = Links("")
     assert relative.href("index.html", "") == "index.html"
     assert relative.href("a/b/index.html", "") == "../../index.html"
-    assert relative.href("a/b/index.html", "a/c/") == "../c/index.html"
+    assert relative.href("a/b/index.html", "a/c/") == "../../a/c/index.html"  # up to the root, then down
     assert relative.href("404.html", "css/style.css") == "css/style.css"
-    assert relative.href("a/b/index.html", "a/b/") == "index.html"
-    assert relative.href("a/index.html", "a/b/c.css") == "b/c.css"
-    assert relative.href("a/b/index.html", "a/") == "../index.html"
+    assert relative.href("a/b/index.html", "a/b/") == "../../a/b/index.html"
+    assert relative.href("a/index.html", "a/b/c.css") == "../a/b/c.css"
+    assert relative.href("a/b/index.html", "a/") == "../../a/index.html"
     assert Links("/sub/").href("a/b/index.html", "persons/to-lam/") == "/sub/persons/to-lam/"
     assert Links("/").href("x/index.html", "ảnh đẹp.jpg") == "/%E1%BA%A3nh%20%C4%91%E1%BA%B9p.jpg"
     assert Links("/l%C6%B0u/").href("index.html", "a b/") == "/l%C6%B0u/a%20b/"
@@ -101,7 +101,7 @@ def test_event_pages_show_parent_children_and_people(small_site):
     assert [c["name"] for c in trip["children"]] == ["Thăm Cuba"]
     assert trip["count"] == 1  # the Cuba article, through its sub-event
     cuba = pages["events/cuba/index.html"].context["event"]
-    assert cuba["parent"]["url"] == "../trip/index.html"
+    assert cuba["parent"]["url"] == "../../events/trip/index.html"
     assert [p["name"] for p in cuba["persons"]] == ["Tô Lâm"]
     tree = pages["events/index.html"].context["events"]
     assert [(e["name"], e["depth"]) for e in tree] == [("Chuyến công tác", 0), ("Thăm Cuba", 1)]
@@ -113,7 +113,7 @@ def test_lists_are_paginated(site):
     assert {"index.html", "page/2/index.html", "page/3/index.html", "persons/x/page/3/index.html"} <= set(pages)
     second = pages["page/2/index.html"].context["page"]["pagination"]
     assert (second["number"], second["count"]) == (2, 3)
-    assert second["previous"] == "../../index.html" and second["next"] == "../3/index.html"
+    assert second["previous"] == "../../index.html" and second["next"] == "../../page/3/index.html"
     assert [a["title"] for a in pages["page/2/index.html"].context["articles"]] == ["Bài 3", "Bài 2"]
     # entity pages run in time order: oldest first
     assert [a["title"] for a in pages["persons/x/index.html"].context["articles"]] == ["Bài 1", "Bài 2"]

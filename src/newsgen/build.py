@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import time
+from dataclasses import asdict, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .cache import CACHE_DIR, CACHE_FILE, Cache
 from .config import CONFIG_FILE, load_config
@@ -18,7 +20,7 @@ from .model import BuildReport, UsageError, WriteReport
 from .plan import plan
 from .render import render
 from .theme import default_theme_dir
-from .write import write
+from .write import intact, write
 
 
 def build(
@@ -53,9 +55,16 @@ def build(
     config = load_config(site_dir)
     if base_url is not None:
         config = config.with_base_url(base_url)
+    template_dirs = [site_dir / "templates", theme / "templates"]
     fingerprint = code_fingerprint()
     cache_file = (cache_dir or site_dir / CACHE_DIR) / CACHE_FILE
     with Cache(cache_file, fingerprint) if use_cache else Cache.temporary(fingerprint) as cache:
+        # Nothing changed since the last build into this folder: its report is the answer.
+        inputs = sources_fingerprint(site_dir, theme, f"{fingerprint} {config} {drafts}")
+        last = _last_build(cache, output_dir, inputs)
+        if last and not dry_run and intact(output_dir, cache.manifest(output_dir)):
+            return replace(last, seconds=time.perf_counter() - started)
+
         bodies, pages = cache.table("bodies"), cache.table("pages")
         progress("load")
         documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs,
@@ -65,7 +74,7 @@ def build(
         progress("plan")
         site = plan(archive, config)
         progress("render")
-        rendered = render(site, [site_dir / "templates", theme / "templates"], jobs=jobs, pages=pages, bodies=bodies)
+        rendered = render(site, template_dirs, jobs=jobs, pages=pages, bodies=bodies)
         written = WriteReport(written=0, unchanged=0)
         if not dry_run:
             progress("write")
@@ -73,19 +82,83 @@ def build(
             cache.save_manifest(output_dir, written.manifest)
             cache.forget_untouched()
 
-    return BuildReport(
-        articles=len(archive.articles),
-        persons=len(archive.persons),
-        events=len(archive.events),
-        documents_parsed=documents.parsed,
-        documents_cached=documents.cached,
-        pages_rendered=rendered.rendered,
-        pages_cached=rendered.cached,
-        files_written=written.written,
-        files_unchanged=written.unchanged,
-        files_pruned=written.pruned,
-        seconds=time.perf_counter() - started,
+        report = BuildReport(
+            articles=len(archive.articles),
+            persons=len(archive.persons),
+            events=len(archive.events),
+            documents_parsed=documents.parsed,
+            documents_cached=documents.cached,
+            pages_rendered=rendered.rendered,
+            pages_cached=rendered.cached,
+            files_written=written.written,
+            files_unchanged=written.unchanged,
+            files_pruned=written.pruned,
+            seconds=time.perf_counter() - started,
+        )
+        if inputs and not dry_run:
+            _remember_build(cache, output_dir, inputs, report)
+    return report
+
+
+def _last_build(cache: Cache, output_dir: Path, inputs: str | None) -> BuildReport | None:
+    """The report of the last build into `output_dir`, as a build with nothing to do, if its inputs were `inputs`."""
+    stored = cache.table("builds").get(str(output_dir))
+    if inputs is None or stored is None:
+        return None
+    try:
+        record = json.loads(stored)
+        if record.pop("inputs") != inputs:
+            return None
+        last = BuildReport(**record)
+    except (ValueError, TypeError, KeyError):
+        return None
+    return replace(
+        last,
+        documents_parsed=0, documents_cached=last.documents_parsed + last.documents_cached,
+        pages_rendered=0, pages_cached=last.pages,
+        files_written=0, files_unchanged=last.files_written + last.files_unchanged, files_pruned=0,
     )
+
+
+def _remember_build(cache: Cache, output_dir: Path, inputs: str, report: BuildReport) -> None:
+    record = {"inputs": inputs, **asdict(report)}
+    cache.table("builds").put(str(output_dir), json.dumps(record).encode())
+
+
+def sources_fingerprint(site_dir: Path, theme: Path, settings: str) -> str | None:
+    """A hash of the name, size and modification time of every file a build reads, and of `settings`.
+
+    None when a file was modified too recently for its time to tell a
+    second change from the first (see load): the build then runs in full.
+    """
+    digest = hashlib.sha256(settings.encode())
+    recent = time.time_ns() - 2_000_000_000
+    folders = [site_dir / "content", site_dir / "templates", site_dir / "static",
+               theme / "templates", theme / "static"]
+    for number, folder in enumerate(folders):
+        for path, stat in sorted(_walk(str(folder))):
+            if stat.st_mtime_ns > recent:
+                return None
+            digest.update(f"{number}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    config_file = site_dir / CONFIG_FILE
+    if config_file.is_file():
+        stat = config_file.stat()
+        if stat.st_mtime_ns > recent:
+            return None
+        digest.update(f"{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _walk(folder: str) -> Iterator[tuple[str, os.stat_result]]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.is_dir():
+            yield from _walk(entry.path)
+        else:
+            yield entry.path, entry.stat()
 
 
 def code_fingerprint() -> str:

@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Iterator, Mapping
 
 CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
@@ -21,8 +21,9 @@ CACHE_FILE = "cache.sqlite"
 # Raise when the tables' layout or the meaning of their keys changes.
 SCHEMA = 1
 
-TABLES = ("files", "documents", "bodies", "pages")
-"""The memo tables: file stat -> content hash, parsed documents, article HTML, rendered pages."""
+TABLES = ("files", "documents", "bodies", "pages", "builds")
+"""The memo tables: file stat -> content hash, parsed documents, article HTML, rendered pages,
+and the last build into each output folder."""
 
 
 class Cache:
@@ -142,6 +143,10 @@ class Cache:
         self.close()
 
 
+# Keys per query: SQLite allows 32,766 parameters; fewer keep each statement small.
+_BATCH = 500
+
+
 class Table:
     """One memo table: bytes by text key, compressed on disk. Satisfies model.Store."""
 
@@ -169,6 +174,28 @@ class Table:
         """Store `value` under `key`."""
         self.touched.add(key)
         self._connection.execute(self._put, (key, zlib.compress(value, 1)))
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored bytes of each of `keys` that is stored and readable, in few queries."""
+        found: dict[str, bytes] = {}
+        for key, value in self._rows("key, value", keys):
+            try:
+                found[key] = zlib.decompress(value)
+            except zlib.error:
+                pass
+        return found
+
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that are stored, in few queries."""
+        return {key for (key,) in self._rows("key", keys)}
+
+    def _rows(self, columns: str, keys: Iterable[str]) -> Iterator[tuple]:
+        wanted = list(dict.fromkeys(keys))
+        self.touched.update(wanted)
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start:start + _BATCH]
+            marks = ",".join("?" * len(batch))
+            yield from self._connection.execute(f"SELECT {columns} FROM {self.name} WHERE key IN ({marks})", batch)
 
     def __contains__(self, key: object) -> bool:
         self.touched.add(str(key))

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import markdown
@@ -61,30 +61,27 @@ def load(
     sources = [(kind, path) for kind in _FOLDERS for path in _markdown_files(content / _FOLDERS[kind])]
     settings = (config.unsafe_html, config.timezone)
 
-    results: list[tuple[Article | Person | Event | None, tuple[Problem, ...]]] = [(None, ())] * len(sources)
-    misses = []
-    for i, (kind, path) in enumerate(sources):
-        shown = path.relative_to(site_dir).as_posix()
-        digest = _content_digest(path, files)
-        key = _digest(f"{kind}\0{shown}\0{settings}\0{digest}")
-        cached = _cached(documents.get(key), bodies)
-        if cached is not None:
-            results[i] = cached
-        else:
-            misses.append((i, key, digest, (kind, shown, path.stem, str(path), settings)))
+    known = files.get_many(str(path) for _, path in sources)
+    shown = [path.relative_to(site_dir).as_posix() for _, path in sources]
+    digests = [_content_digest(path, known.get(str(path)), files) for _, path in sources]
+    keys = [_digest(f"{kind}\0{name}\0{settings}\0{digest}")
+            for (kind, _), name, digest in zip(sources, shown, digests)]
+    results = _cached(documents.get_many(keys), bodies)
+    misses = [i for i, key in enumerate(keys) if key not in results]
     # Holding every missed file's bytes at once would grow with the archive: workers read them.
-    for (i, key, digest, _), (value, body_html, problems, parsed_digest) in zip(
-            misses, _parse_all([m[3] for m in misses], jobs)):
+    work = [(sources[i][0], shown[i], sources[i][1].stem, str(sources[i][1]), settings) for i in misses]
+    for i, (value, body_html, problems, digest) in zip(misses, _parse_all(work, jobs)):
         if isinstance(value, Article):
             bodies.put(value.body, body_html.encode("utf-8"))
-        if parsed_digest == digest:  # else the file changed while we read it: parse it again next time
-            documents.put(key, pickle.dumps((value, problems), protocol=pickle.HIGHEST_PROTOCOL))
-        results[i] = (value, problems)
+        if digest == digests[i]:  # else the file changed while we read it: parse it again next time
+            documents.put(keys[i], pickle.dumps((value, problems), protocol=pickle.HIGHEST_PROTOCOL))
+        results[keys[i]] = (value, problems)
 
-    problems = [problem for _, found in results for problem in found]
+    ordered = [results[key] for key in keys]
+    problems = [problem for _, found in ordered for problem in found]
     if problems:
         raise BuildFailed(problems)
-    values = [value for value, _ in results]
+    values = [value for value, _ in ordered]
     return Documents(
         articles=tuple(v for v in values if isinstance(v, Article) and (drafts or not v.draft)),
         persons=tuple(v for v in values if isinstance(v, Person)),
@@ -103,11 +100,10 @@ _FOLDERS = {"article": "articles", "person": "persons", "event": "events"}
 _RECENT_NS = 2_000_000_000
 
 
-def _content_digest(path: Path, files: Store) -> str:
-    """The hash of a file's bytes, from `files` when its modification time and size are unchanged."""
+def _content_digest(path: Path, known: bytes | None, files: Store) -> str:
+    """The hash of a file's bytes; `known` (from `files`) gives it when its time and size are unchanged."""
     stat = path.stat()
     seen = f"{stat.st_mtime_ns}:{stat.st_size}:"
-    known = files.get(str(path))
     if known is not None and known.decode().startswith(seen):
         return known.decode()[len(seen):]
     digest = _digest(path.read_bytes())
@@ -116,17 +112,19 @@ def _content_digest(path: Path, files: Store) -> str:
     return digest
 
 
-def _cached(stored: bytes | None, bodies: Store) -> tuple | None:
-    """A parse result from the cache, or None when there is none or it cannot be used."""
-    if stored is None:
-        return None
-    try:
-        value, problems = pickle.loads(stored)
-    except Exception:  # an unreadable entry is a miss, never a failure
-        return None
-    if isinstance(value, Article) and value.body not in bodies:
-        return None
-    return value, problems
+def _cached(stored: Mapping[str, bytes], bodies: Store) -> dict[str, tuple]:
+    """The parse results found in the cache, by key, leaving out any that cannot be used."""
+    found = {}
+    for key, value in stored.items():
+        try:
+            document, problems = pickle.loads(value)
+        except Exception:  # an unreadable entry is a miss, never a failure
+            continue
+        found[key] = (document, problems)
+    wanted = {value.body for value, _ in found.values() if isinstance(value, Article)}
+    present = bodies.present(wanted)
+    return {key: (value, problems) for key, (value, problems) in found.items()
+            if not isinstance(value, Article) or value.body in present}
 
 
 def _digest(data: str | bytes) -> str:

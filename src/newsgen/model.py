@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 
 @dataclass(frozen=True, order=True)
@@ -245,6 +245,12 @@ class Store(Protocol):
     def __contains__(self, key: object) -> bool:
         """Whether `key` is stored."""
 
+    def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored bytes of each of `keys` that is stored: one look-up for many."""
+
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that are stored."""
+
 
 class MemoryStore(dict):
     """A Store held in memory, for tests and for callers that keep nothing between builds."""
@@ -252,6 +258,14 @@ class MemoryStore(dict):
     def put(self, key: str, value: bytes) -> None:
         """Store `value` under `key`."""
         self[key] = value
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored bytes of each of `keys` that is stored."""
+        return {key: self[key] for key in keys if key in self}
+
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that are stored."""
+        return {key for key in keys if key in self}
 
 
 class UsageError(Exception):

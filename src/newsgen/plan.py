@@ -7,6 +7,7 @@ without a `base_url`, root-relative under the `base_url`'s path with one.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 from urllib.parse import quote, urlsplit
@@ -30,10 +31,27 @@ class Links:
 
     def href(self, from_file: str, to: str) -> str:
         """The link from output file `from_file` to `to`: a folder (ending in '/') or a file, both site-relative."""
+        return self.prefix(from_file) + self.target(to)
+
+    def prefix(self, from_file: str) -> str:
+        """What every link from `from_file` starts with: the base path, or '../' up to the site root.
+
+        Relative links climb to the root and go down again rather than take the
+        shortest way: they are as correct, and every page at one depth then
+        shares the same links, which plan can make once.
+        """
+        return self.base_path or "../" * from_file.count("/")
+
+    def target(self, to: str) -> str:
+        """The part of a link after the prefix: `to` quoted, naming `index.html` for folders without a base path."""
         if self.base_path:
-            return self.base_path + quote(to)  # the base path comes from a URL: already quoted
-        target = to + "index.html" if to.endswith("/") or to == "" else to
-        return quote(_relative(target, from_file))
+            return _quoted(to)  # the base path comes from a URL: already quoted
+        return _quoted(to + "index.html" if to.endswith("/") or to == "" else to)
+
+
+@functools.lru_cache(maxsize=65536)
+def _quoted(path: str) -> str:
+    return quote(path)
 
 
 class _Planner:
@@ -48,6 +66,9 @@ class _Planner:
         self.person_by_id = {p.id: p for p in archive.persons}
         self.event_by_id = {e.id: e for e in archive.events}
         self.article_dirs = [self._article_dir(a) for a in archive.articles]
+        # Views that depend on a page only through its link prefix, made once per prefix.
+        self.cards: dict[tuple[str, int], dict] = {}
+        self.entity_links: dict[tuple[str, str, str], dict] = {}
 
     def plan(self) -> Plan:
         archive = self.archive
@@ -209,21 +230,31 @@ class _Planner:
         }
 
     def _entity_link(self, here: str, kind: str, entity_id: str) -> dict:
-        if kind == "person":
-            return {"name": self.person_by_id[entity_id].name, "url": self.links.href(here, self._person_dir(entity_id))}
-        return {"name": self.event_by_id[entity_id].name, "url": self.links.href(here, self._event_dir(entity_id))}
+        key = (self.links.prefix(here), kind, entity_id)
+        link = self.entity_links.get(key)
+        if link is None:
+            if kind == "person":
+                name, folder = self.person_by_id[entity_id].name, self._person_dir(entity_id)
+            else:
+                name, folder = self.event_by_id[entity_id].name, self._event_dir(entity_id)
+            link = self.entity_links[key] = {"name": name, "url": self.links.href(here, folder)}
+        return link
 
     def _card(self, here: str, i: int) -> dict:
-        article = self.archive.articles[i]
-        return {
-            "title": article.title,
-            "url": self.links.href(here, self.article_dirs[i]),
-            "date": article.date.isoformat(),
-            "has_time": article.has_time,
-            "summary": article.summary,
-            "persons": [self._entity_link(here, "person", pid) for pid in self.archive.article_persons[i]],
-            "events": [self._entity_link(here, "event", eid) for eid in self.archive.article_events[i]],
-        }
+        key = (self.links.prefix(here), i)
+        card = self.cards.get(key)
+        if card is None:
+            article = self.archive.articles[i]
+            card = self.cards[key] = {
+                "title": article.title,
+                "url": self.links.href(here, self.article_dirs[i]),
+                "date": article.date.isoformat(),
+                "has_time": article.has_time,
+                "summary": article.summary,
+                "persons": [self._entity_link(here, "person", pid) for pid in self.archive.article_persons[i]],
+                "events": [self._entity_link(here, "event", eid) for eid in self.archive.article_events[i]],
+            }
+        return card
 
     def _article(self, here: str, i: int) -> dict:
         article = self.archive.articles[i]
@@ -301,20 +332,6 @@ class _Planner:
             if event.id not in self.archive.event_parent:
                 visit(event.id, 0)
         return items
-
-
-def _relative(target: str, from_file: str) -> str:
-    """The path from the folder of `from_file` to `target`, both relative to the site root.
-
-    posixpath.relpath would give the same, but consults the working folder on
-    every call, and plan makes one link per list item on every page.
-    """
-    here = from_file.split("/")[:-1]
-    there = target.split("/")
-    common = 0
-    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
-        common += 1
-    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 def _role(role) -> dict:

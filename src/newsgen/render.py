@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
+import marshal
 import os
 import traceback
 from collections import deque
@@ -51,7 +51,8 @@ def render(
     dirs = tuple(str(d) for d in template_dirs)
     salt = templates_fingerprint(template_dirs)
     keys = [page_key(salt, page) for page in plan.pages]
-    todo = [(key, page) for key, page in zip(keys, plan.pages) if key not in pages]
+    done = pages.present(keys)
+    todo = [(key, page) for key, page in zip(keys, plan.pages) if key not in done]
 
     problems: list[Problem] = []
     for (key, _), result in zip(todo, _render_all(dirs, [page for _, page in todo], bodies, jobs)):
@@ -78,9 +79,15 @@ def templates_fingerprint(template_dirs: Sequence[Path]) -> str:
 
 
 def page_key(salt: str, page: Page) -> str:
-    """The cache key of a page: its bytes depend on nothing else than these (given one newsgen version)."""
-    context = json.dumps(page.context, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{salt}\0{page.template}\0{page.relpath}\0{context}".encode()).hexdigest()
+    """The cache key of a page: its bytes depend on nothing else than these (given one newsgen version).
+
+    marshal serialises plain data several times faster than json and refuses
+    anything else; format 2 has no back-references, so equal contexts give
+    equal bytes.
+    """
+    digest = hashlib.sha256(f"{salt}\0{page.template}\0{page.relpath}\0".encode())
+    digest.update(marshal.dumps(page.context, 2))
+    return digest.hexdigest()
 
 
 def _render_all(dirs: tuple[str, ...], todo: list[Page], bodies: Store, jobs: int | None) -> Iterator[bytes | Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,6 +21,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@functools.lru_cache(maxsize=65536)  # an archive names the same people thousands of times
 def name_key(name: str) -> str:
     """Return the key two names match by: NFC, case folding, single spaces, tone placement folded.
 

@@ -34,7 +34,8 @@ def write(
     for static in static_files:
         stat = static.source.stat()
         sources.append((static.relpath, f"static:{stat.st_mtime_ns}:{stat.st_size}:{static.source}", static))
-    targets = [_target(root, relpath) for relpath, _, _ in sources]
+    checked = _Targets(root)
+    targets = [checked(relpath) for relpath, _, _ in sources]
     problems = [target for target in targets if isinstance(target, Problem)]
     if problems:
         raise BuildFailed(problems)
@@ -61,8 +62,23 @@ def write(
             _replace(target, data)
             written += 1
         entries[relpath] = _entry(target, key)
-    pruned = _prune(root, [relpath for relpath in previous if relpath not in entries])
+    pruned = _prune(root, checked, [relpath for relpath in previous if relpath not in entries])
     return WriteReport(written=written, unchanged=unchanged, pruned=pruned, manifest=entries)
+
+
+def intact(output_dir: Path, manifest: Mapping[str, str]) -> bool:
+    """Whether `output_dir` holds every file of `manifest` as it was written (same size and time)."""
+    if not manifest:
+        return False
+    root = str(output_dir.resolve())
+    for relpath, entry in manifest.items():
+        try:
+            stat = os.stat(f"{root}/{relpath}")
+        except OSError:
+            return False
+        if not entry.startswith(f"{stat.st_size}:{stat.st_mtime_ns}:"):
+            return False
+    return True
 
 
 def _entry(target: Path, key: str) -> str:
@@ -81,11 +97,11 @@ def _recorded(target: Path, key: str, entry: str | None) -> bool:
         return False
 
 
-def _prune(root: Path, relpaths: Iterable[str]) -> int:
+def _prune(root: Path, checked: _Targets, relpaths: Iterable[str]) -> int:
     """Delete these files a previous build wrote, and the folders they leave empty; return how many."""
     pruned = 0
     for relpath in sorted(relpaths):
-        target = _target(root, relpath)
+        target = checked(relpath)
         if isinstance(target, Problem) or target.is_symlink() or not target.is_file():
             continue
         target.unlink()
@@ -97,15 +113,35 @@ def _prune(root: Path, relpaths: Iterable[str]) -> int:
     return pruned
 
 
-def _target(root: Path, relpath: str) -> Path | Problem:
-    """The absolute path for `relpath`, or a Problem when it would leave `root`."""
-    parts = PurePosixPath(relpath).parts
-    if not parts or relpath.startswith("/") or "\\" in relpath or any(p in ("..", ".", "") for p in parts):
-        return Problem(relpath, 1, f"refusing to write outside the output folder: {relpath!r}")
-    target = root.joinpath(*parts)
-    if not target.resolve().is_relative_to(root):
-        return Problem(relpath, 1, f"refusing to write through a link that leaves the output folder: {relpath!r}")
-    return target
+class _Targets:
+    """Output paths checked to stay inside `root`; each folder's real path is looked up once."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.inside: dict[str, bool] = {str(root): True}
+
+    def __call__(self, relpath: str) -> Path | Problem:
+        """The absolute path for `relpath`, or a Problem when it would leave the root."""
+        parts = PurePosixPath(relpath).parts
+        if not parts or relpath.startswith("/") or "\\" in relpath or any(p in ("..", ".", "") for p in parts):
+            return Problem(relpath, 1, f"refusing to write outside the output folder: {relpath!r}")
+        target = f"{self.root}/{relpath}"
+        if not self._inside(os.path.dirname(target)) or (os.path.islink(target) and not self._real_inside(target)):
+            return Problem(relpath, 1, f"refusing to write through a link that leaves the output folder: {relpath!r}")
+        return Path(target)
+
+    def _inside(self, folder: str) -> bool:
+        """Whether `folder`, below the root, really is inside it: its parent is, and it is no link out."""
+        known = self.inside.get(folder)
+        if known is None and not folder.startswith(f"{self.root}/"):
+            return False
+        if known is None:
+            known = self._inside(os.path.dirname(folder)) and (not os.path.islink(folder) or self._real_inside(folder))
+            self.inside[folder] = known
+        return known
+
+    def _real_inside(self, path: str) -> bool:
+        return Path(os.path.realpath(path)).is_relative_to(self.root)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
