@@ -54,9 +54,10 @@ def test_a_damaged_entry_reads_as_missing(tmp_path):
     with Cache(path, "code") as cache:
         cache.table("pages").put("k", b"v")
     with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE pages SET value = x'00ff00'")
+        (stored,) = connection.execute("SELECT value FROM pages").fetchone()
+        connection.execute("UPDATE pages SET value = ?", (stored[:-1] + b"w",))  # one byte flipped on disk
     with Cache(path, "code") as cache:
-        assert cache.table("pages").get("k") is None
+        assert cache.table("pages").get("k") is None and cache.table("pages").get_many(["k"]) == {}
 
 
 def test_manifests_are_kept_per_output_folder(tmp_path):

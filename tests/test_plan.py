@@ -137,3 +137,11 @@ def test_permalinks_are_configurable(small_site):
     pages = pages_by_path(small_site, config)
     assert "tin/2024/09/26/tham-cuba/index.html" in pages
     assert "nhan-vat/to-lam/index.html" in pages
+
+
+def test_a_long_list_shows_a_window_of_page_numbers():
+    from newsgen.plan import page_window
+    assert page_window(1, 3) == [1, 2, 3]
+    assert page_window(1, 100) == [1, 2, 3, 0, 99, 100]
+    assert page_window(50, 100) == [1, 2, 0, 48, 49, 50, 51, 52, 0, 99, 100]
+    assert page_window(5, 8) == [1, 2, 3, 4, 5, 6, 7, 8]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -58,7 +60,7 @@ def build(
     template_dirs = [site_dir / "templates", theme / "templates"]
     fingerprint = code_fingerprint()
     cache_file = (cache_dir or site_dir / CACHE_DIR) / CACHE_FILE
-    with Cache(cache_file, fingerprint) if use_cache else Cache.temporary(fingerprint) as cache:
+    with _fewer_collections(), Cache(cache_file, fingerprint) if use_cache else Cache.temporary(fingerprint) as cache:
         # Nothing changed since the last build into this folder: its report is the answer.
         inputs = sources_fingerprint(site_dir, theme, f"{fingerprint} {config} {drafts}")
         last = _last_build(cache, output_dir, inputs)
@@ -98,6 +100,22 @@ def build(
         if inputs and not dry_run:
             _remember_build(cache, output_dir, inputs, report)
     return report
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the garbage collector less often while building.
+
+    A build makes millions of small, long-lived, acyclic objects (documents,
+    page contexts); with the default thresholds Python scans them again and
+    again, which made planning a 10,000-article site twice as slow.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _last_build(cache: Cache, output_dir: Path, inputs: str | None) -> BuildReport | None:

@@ -170,7 +170,8 @@ class _Planner:
                 "count": len(chunks),
                 "previous": self.links.href(here, folders[n - 2]) if n > 1 else None,
                 "next": self.links.href(here, folders[n]) if n < len(chunks) else None,
-                "pages": [{"number": k, "url": self.links.href(here, f)} for k, f in enumerate(folders, start=1)],
+                "pages": [{"number": k, "url": self.links.href(here, folders[k - 1]) if k else None}
+                          for k in page_window(n, len(chunks))],
             }
             page_title = title or self.config.title
             if n > 1:
@@ -181,15 +182,28 @@ class _Planner:
 
     def _person_pages(self, person: Person) -> None:
         indexes = self.archive.person_articles.get(person.id, ())
+        event_ids = tuple(dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i]))
         self._list("person", self._person_dir(person.id), indexes, "person.html",
                    origin=person.path or f"person {person.name!r}", title=person.name,
-                   person=lambda here: self._person(here, person, indexes))
+                   person=self._per_prefix(lambda here: self._person(here, person, event_ids)))
 
     def _event_pages(self, event: Event) -> None:
         indexes = self.archive.event_articles.get(event.id, ())
+        person_ids = tuple(dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i]))
         self._list("event", self._event_dir(event.id), indexes, "event.html",
                    origin=event.path or f"event {event.name!r}", title=event.name,
-                   event=lambda here: self._event(here, event, indexes))
+                   event=self._per_prefix(lambda here: self._event(here, event, person_ids)))
+
+    def _per_prefix(self, view: Callable[[str], dict]) -> Callable[[str], dict]:
+        """`view`, made once for each link prefix: the pages of one list at one depth share it."""
+        made: dict[str, dict] = {}
+
+        def shared(here: str) -> dict:
+            prefix = self.links.prefix(here)
+            if prefix not in made:
+                made[prefix] = view(here)
+            return made[prefix]
+        return shared
 
     def _archive_pages(self) -> None:
         months = self.archive.months
@@ -283,8 +297,7 @@ class _Planner:
             "roles": [_role(r) for r in person.roles],
         }
 
-    def _person(self, here: str, person: Person, indexes: Sequence[int]) -> dict:
-        event_ids = dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i])
+    def _person(self, here: str, person: Person, event_ids: Sequence[str]) -> dict:
         return {
             **self._person_item(here, person),
             "id": person.id,
@@ -304,9 +317,8 @@ class _Planner:
             "count": len(self.archive.event_articles.get(event.id, ())),
         }
 
-    def _event(self, here: str, event: Event, indexes: Sequence[int]) -> dict:
+    def _event(self, here: str, event: Event, person_ids: Sequence[str]) -> dict:
         parent_id = self.archive.event_parent.get(event.id)
-        person_ids = dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i])
         return {
             **self._event_item(here, event),
             "id": event.id,
@@ -332,6 +344,20 @@ class _Planner:
             if event.id not in self.archive.event_parent:
                 visit(event.id, 0)
         return items
+
+
+def page_window(number: int, count: int) -> list[int]:
+    """The page numbers a pagination bar shows on page `number` of `count`: both ends and two each side; 0 marks a gap.
+
+    Listing every page would make each page of a 1,000-page list name all 1,000.
+    """
+    shown = sorted({1, 2, count - 1, count, *range(number - 2, number + 3)} & set(range(1, count + 1)))
+    window: list[int] = []
+    for k in shown:
+        if window and k > window[-1] + 1:
+            window.append(0)
+        window.append(k)
+    return window
 
 
 def _role(role) -> dict:
