@@ -1,5 +1,7 @@
 """Stage 4, render: templates with autoescape and StrictUndefined, site templates over the theme."""
 
+import json
+
 import pytest
 
 from newsgen.model import BuildFailed, Page, Plan
@@ -59,3 +61,14 @@ def test_the_same_pages_render_the_same_bytes_in_one_or_many_processes(tmp_path)
     pooled = render(Plan(pages=pages), [tmp_path / "t"], jobs=2)
     assert single == pooled
     assert [f.relpath for f in single] == [p.relpath for p in pages]
+
+
+def test_json_ld_cannot_end_its_script_element(tmp_path):
+    title = "</script><script>alert(1)</script> & <!-- \u2028 Tô Lâm"
+    html = render_one(tmp_path, {"page.html": '<script type="application/ld+json">{{ data | json_ld }}</script>'},
+                      {"data": {"headline": title, "@type": "NewsArticle"}})
+    inside = html.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
+    assert "<" not in inside and ">" not in inside and "&" not in inside and "\u2028" not in inside
+    assert "Tô Lâm" in inside  # UTF-8, not \\u escapes
+    assert inside.index('"@type"') < inside.index('"headline"')  # sorted keys: the same bytes every build
+    assert json.loads(inside) == {"headline": title, "@type": "NewsArticle"}

@@ -7,6 +7,7 @@ alone, so pages can be rendered in any order, in any process.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -16,6 +17,7 @@ from typing import Any, Sequence
 
 import jinja2
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from markupsafe import Markup
 
 from .model import BuildFailed, OutputFile, Page, Plan, Problem
 
@@ -81,9 +83,20 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(date=format_day, datetime=format_moment, month=format_month)
+        env.filters.update(date=format_day, datetime=format_moment, month=format_month, json_ld=json_ld)
         _ENVIRONMENTS[dirs] = env
     return env
+
+
+# Inside <script>, only these can end the element or change how it is parsed
+# ("</script>", "<!--"); U+2028/2029 end a line in older JavaScript parsers.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_ld(value: Any) -> Markup:
+    """Template filter: plain data as JSON safe inside `<script type="application/ld+json">` (sorted keys, UTF-8)."""
+    return Markup(json.dumps(value, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_SAFE))
 
 
 @jinja2.pass_context
