@@ -3,9 +3,11 @@
 import json
 
 import pytest
+from lxml import etree
 
 from newsgen.model import BuildFailed, Page, Plan
 from newsgen.render import render
+from newsgen.theme import default_theme_dir
 
 from conftest import write_files
 
@@ -72,3 +74,36 @@ def test_json_ld_cannot_end_its_script_element(tmp_path):
     assert "Tô Lâm" in inside  # UTF-8, not \\u escapes
     assert inside.index('"@type"') < inside.index('"headline"')  # sorted keys: the same bytes every build
     assert json.loads(inside) == {"headline": title, "@type": "NewsArticle"}
+
+
+def test_feed_content_is_html_escaped_once_for_xml(tmp_path):
+    templates = {"feed.xml": '{% set html %}<p>{{ text }}</p>{{ body | safe }}{% endset %}'
+                             '<content type="html">{{ html | forceescape }}</content>'}
+    xml = render_one(tmp_path, templates, {"text": "a < b & c", "body": "<em>x</em>"}, template="feed.xml")
+    assert xml == '<content type="html">&lt;p&gt;a &amp;lt; b &amp;amp; c&lt;/p&gt;&lt;em&gt;x&lt;/em&gt;</content>'
+
+
+def test_the_packaged_feed_templates_escape_text_and_attributes(tmp_path):
+    entry = {"id": "https://example.org/a/", "url": "https://example.org/a/?x=1&y=2", "title": 'A "B" <C> & D',
+             "summary": "S < T", "content_html": "<p>Body &amp; more</p>", "image": None, "image_caption": None,
+             "published": "2024-09-22T00:00:00+07:00", "updated": "2024-09-22T00:00:00+07:00",
+             "published_rfc822": "Sun, 22 Sep 2024 00:00:00 +0700", "authors": ["Hoàng & An"],
+             "categories": [{"term": 'a"b', "label": "<L>", "scheme": None}]}
+    feed = {"id": "https://example.org/feed.xml", "title": "T & U", "subtitle": "", "language": "vi",
+            "author": "<Site>", "page_url": "https://example.org/", "atom_url": "https://example.org/feed.xml",
+            "rss_url": "https://example.org/rss.xml", "updated": entry["updated"],
+            "updated_rfc822": entry["published_rfc822"], "entries": [entry]}
+    atom, rss = render(Plan(pages=(Page("feed.xml", "atom.xml", {"site": SITE, "feed": feed}),
+                                   Page("rss.xml", "rss.xml", {"site": SITE, "feed": feed}))),
+                       [default_theme_dir() / "templates"], jobs=1)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = etree.fromstring(atom.data)
+    assert root.xpath("string(a:entry/a:title)", namespaces=ns) == 'A "B" <C> & D'
+    assert root.xpath("string(a:entry/a:link/@href)", namespaces=ns) == "https://example.org/a/?x=1&y=2"
+    assert root.xpath("string(a:entry/a:category/@term)", namespaces=ns) == 'a"b'
+    assert root.xpath("string(a:entry/a:content)", namespaces=ns) == "<p>Body &amp; more</p>"
+    assert root.xpath("string(a:author/a:name)", namespaces=ns) == "<Site>"
+    channel = etree.fromstring(rss.data).find("channel")
+    assert channel.findtext("item/title") == 'A "B" <C> & D'
+    assert channel.findtext("item/description") == "S &lt; T"  # HTML, as RSS readers take it
+    assert channel.findtext("description") == "T & U"  # no subtitle: the title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -24,13 +25,17 @@ def build(
     drafts: bool = False,
     jobs: int | None = None,
     dry_run: bool = False,
+    now: datetime | None = None,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> BuildReport:
     """Build the site in `site_dir` into `output_dir` (default `site_dir/public`).
 
     Raises BuildFailed with every problem found before anything is written, so
     a failed build leaves the previous output as it was. `dry_run` checks
-    everything, templates included, and writes nothing.
+    everything, templates included, and writes nothing. `now` is the moment
+    the news sitemap looks two days back from; only a site with the news
+    sitemap on, built without one, reads the clock, since that file is about
+    the moment of publishing.
     """
     started = time.perf_counter()
     site_dir = site_dir.resolve()
@@ -47,8 +52,10 @@ def build(
     documents = load(site_dir, config, theme, drafts=drafts)
     progress("index")
     archive = index(documents)
+    if now is None and config.news_sitemap and config.base_url:
+        now = datetime.now(timezone.utc)
     progress("plan")
-    site = plan(archive, config)
+    site = plan(archive, config, now=now)
     progress("render")
     files = render(site, [site_dir / "templates", theme / "templates"], jobs=jobs)
     written = unchanged = 0
@@ -65,6 +72,7 @@ def build(
         files_written=written,
         files_unchanged=unchanged,
         seconds=time.perf_counter() - started,
+        warnings=site.warnings,
     )
 
 

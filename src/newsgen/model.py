@@ -165,6 +165,8 @@ class Plan:
 
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Things the user should know that do not stop the build, one sentence each."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ class BuildReport:
     files_written: int
     files_unchanged: int
     seconds: float
+    warnings: tuple[str, ...] = ()
+    """Plan.warnings, printed by the command line apart from the summary."""
 
     def summary(self) -> str:
         """The one-line summary printed at the end of a build."""
