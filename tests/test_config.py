@@ -57,3 +57,40 @@ def test_article_permalinks_must_stay_inside_and_tell_pages_apart(tmp_path, patt
     write_files(tmp_path, {"newsgen.yaml": f'permalinks:\n  article: "{pattern}"\n'})
     with pytest.raises(BuildFailed):
         load_config(tmp_path)
+
+
+def test_feed_and_sitemap_options_have_defaults_and_are_read(tmp_path):
+    defaults = SiteConfig()
+    assert (defaults.feed_entries, defaults.sitemap_max_urls, defaults.news_sitemap, defaults.news_publication_name) \
+        == (50, 50_000, False, "")
+    write_files(tmp_path, {"newsgen.yaml": """
+        feed_entries: 20
+        sitemap_max_urls: 1000
+        news_sitemap: true
+        news_publication_name: Báo Mẫu
+    """})
+    config = load_config(tmp_path)
+    assert (config.feed_entries, config.sitemap_max_urls, config.news_sitemap, config.news_publication_name) \
+        == (20, 1000, True, "Báo Mẫu")
+
+
+def test_bad_feed_and_sitemap_options_are_named_with_their_lines(tmp_path):
+    write_files(tmp_path, {"newsgen.yaml": """
+        feed_entries: 0
+        sitemap_max_urls: 50001
+        news_sitemap: "yes"
+        news_publication_name: [a, b]
+    """})
+    with pytest.raises(BuildFailed) as failure:
+        load_config(tmp_path)
+    assert [str(p) for p in failure.value.problems] == [
+        "newsgen.yaml:1: 'feed_entries' must be a whole number of at least 1, not 0",
+        "newsgen.yaml:2: 'sitemap_max_urls' must be a whole number from 1 to 50000, not 50001",
+        "newsgen.yaml:3: 'news_sitemap' must be true or false, not 'yes'",
+        "newsgen.yaml:4: 'news_publication_name' must be text, not a list",
+    ]
+
+
+@pytest.mark.parametrize("language, locale", [("vi", "vi_VN"), ("en", "en_US"), ("en-GB", "en_GB"), ("fr", "fr_FR")])
+def test_the_opengraph_locale_adds_the_likely_territory(language, locale):
+    assert SiteConfig(language=language).og_locale == locale

@@ -181,3 +181,14 @@ def test_building_with_other_options_is_not_answered_by_the_last_build(sample_si
     build(sample_site, jobs=1)
     other = build(sample_site, jobs=1, base_url="https://example.org/luu-tru/")
     assert other.pages_rendered == other.pages and other.files_written == other.pages
+
+
+@pytest.mark.parametrize("change", ["change an article's title (and so its URL)", "rename a person", "delete an article"])
+def test_feeds_and_sitemaps_follow_a_change_like_a_cold_build(sample_site, tmp_path, change):
+    base_url = "https://example.org/luu-tru/"
+    build(sample_site, jobs=1, base_url=base_url)
+    CHANGES[change](sample_site)
+    build(sample_site, jobs=1, base_url=base_url)
+    build(sample_site, tmp_path / "cold", jobs=1, base_url=base_url, use_cache=False)
+    assert tree(sample_site / "public") == tree(tmp_path / "cold")
+    assert (sample_site / "public/feed.xml").is_file() and (sample_site / "public/sitemap.xml").is_file()

@@ -1,7 +1,11 @@
-"""Stage 3, plan: output paths, links for disk and for a sub-path, pagination, collisions."""
+"""Stage 3, plan: output paths, links for disk and for a sub-path, pagination, collisions,
+feeds, sitemaps and the data pages carry for search engines."""
+
+from datetime import datetime, timezone
 
 import pytest
 
+from newsgen import structured
 from newsgen.config import Permalinks, SiteConfig
 from newsgen.model import BuildFailed
 from newsgen.plan import Links, plan
@@ -145,3 +149,194 @@ def test_a_long_list_shows_a_window_of_page_numbers():
     assert page_window(1, 100) == [1, 2, 3, 0, 99, 100]
     assert page_window(50, 100) == [1, 2, 0, 48, 49, 50, 51, 52, 0, 99, 100]
     assert page_window(5, 8) == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+# -- feeds, sitemaps, robots.txt, metadata -------------------------------------
+
+BASE = SiteConfig(base_url="https://example.org/sub/")
+
+
+def test_without_a_base_url_no_feed_or_sitemap_is_planned_and_a_warning_says_why(small_site):
+    config = SiteConfig()
+    result = plan(archive_of(small_site, config), config)
+    assert not [p.relpath for p in result.pages if not p.relpath.endswith(".html")]
+    assert len(result.warnings) == 1 and "base_url" in result.warnings[0]
+    assert all(p.context["page"]["feeds"] == [] for p in result.pages if p.relpath.endswith(".html"))
+
+
+def test_under_a_base_url_feeds_sitemap_and_robots_are_pages(small_site):
+    result = plan(archive_of(small_site, BASE), BASE)
+    files = sorted(p.relpath for p in result.pages if not p.relpath.endswith(".html"))
+    assert files == [
+        "events/cuba/feed.xml", "events/cuba/rss.xml", "events/trip/feed.xml", "events/trip/rss.xml",
+        "feed.xml", "persons/ngo-phuong-ly/feed.xml", "persons/ngo-phuong-ly/rss.xml",
+        "persons/to-lam/feed.xml", "persons/to-lam/rss.xml", "robots.txt", "rss.xml", "sitemap.xml",
+    ]
+    assert result.warnings == ()
+    templates = {p.relpath: p.template for p in result.pages}
+    assert (templates["feed.xml"], templates["rss.xml"], templates["sitemap.xml"]) == ("atom.xml", "rss.xml", "sitemap.xml")
+    robots = next(p for p in result.pages if p.relpath == "robots.txt").context["robots"]
+    assert robots == {"sitemaps": ["https://example.org/sub/sitemap.xml"]}
+
+
+def test_a_feed_holds_the_newest_entries_and_is_as_new_as_they_are(small_site):
+    config = SiteConfig(base_url="https://example.org/sub/", feed_entries=2)
+    pages = pages_by_path(small_site, config)
+    feed = pages["feed.xml"].context["feed"]
+    assert [e["title"] for e in feed["entries"]] == ["Ký kết", "Thăm Cuba"]
+    assert feed["updated"] == "2024-10-02T00:00:00+07:00"
+    assert feed["updated_rfc822"] == "Wed, 02 Oct 2024 00:00:00 +0700"
+    assert (feed["id"], feed["atom_url"]) == ("https://example.org/sub/feed.xml",) * 2
+    assert feed["rss_url"] == "https://example.org/sub/rss.xml" and feed["page_url"] == "https://example.org/sub/"
+    assert pages["rss.xml"].context["feed"] == feed
+    # the event's feed includes its sub-events' articles, as its page does
+    trip = pages["events/trip/feed.xml"].context["feed"]
+    assert [e["title"] for e in trip["entries"]] == ["Thăm Cuba"]
+    assert trip["title"] == "Chuyến công tác – newsgen" and trip["page_url"] == "https://example.org/sub/events/trip/"
+
+
+def test_a_feed_entry_is_plain_data_with_absolute_addresses(small_site):
+    pages = pages_by_path(small_site, BASE)
+    (entry,) = [e for e in pages["feed.xml"].context["feed"]["entries"] if e["title"] == "Thăm Cuba"]
+    assert entry["id"] == entry["url"] == "https://example.org/sub/2024/09/tham-cuba/"
+    assert (entry["published"], entry["updated"]) == ("2024-09-26T00:00:00+07:00",) * 2
+    assert entry["published_rfc822"] == "Thu, 26 Sep 2024 00:00:00 +0700"
+    feed = pages["feed.xml"]
+    assert entry["body"] in feed.bodies  # the HTML itself is fetched by render
+    assert entry["categories"] == [
+        {"term": "to-lam", "label": "Tô Lâm", "scheme": "https://example.org/sub/persons/"},
+        {"term": "cuba", "label": "Thăm Cuba", "scheme": "https://example.org/sub/events/"},
+    ]
+
+
+def test_a_feed_without_entries_has_a_fixed_date_not_the_clock(site):
+    pages = pages_by_path(site({"content/persons/x.md": "---\nname: X\n---\n"}), BASE)
+    for path in ["feed.xml", "persons/x/feed.xml"]:
+        feed = pages[path].context["feed"]
+        assert (feed["entries"], feed["updated"]) == ([], "1970-01-01T00:00:00+00:00")
+
+
+def test_pages_announce_their_own_feeds_before_the_site_feeds(small_site):
+    pages = pages_by_path(small_site, BASE)
+    assert [(f["format"], f["url"]) for f in pages["persons/to-lam/index.html"].context["page"]["feeds"]] == [
+        ("Atom", "/sub/persons/to-lam/feed.xml"), ("RSS", "/sub/persons/to-lam/rss.xml"),
+        ("Atom", "/sub/feed.xml"), ("RSS", "/sub/rss.xml"),
+    ]
+    assert [f["url"] for f in pages["archive/index.html"].context["page"]["feeds"]] == ["/sub/feed.xml", "/sub/rss.xml"]
+
+
+def test_the_sitemap_lists_every_html_page_but_404_with_its_last_change(small_site):
+    pages = pages_by_path(small_site, BASE)
+    urls = pages["sitemap.xml"].context["sitemap"]["urls"]
+    html_pages = [path for path in pages if path.endswith("index.html")]
+    assert sorted(u["loc"] for u in urls) == sorted("https://example.org/sub/" + p[: -len("index.html")] for p in html_pages)
+    lastmod = {u["loc"].removeprefix("https://example.org/sub/"): u["lastmod"] for u in urls}
+    assert lastmod[""] == lastmod["persons/"] == "2024-10-02T00:00:00+07:00"
+    assert lastmod["2024/09/du-dai-hoi-dong/"] == "2024-09-23T07:00:00+07:00"
+    assert lastmod["persons/to-lam/"] == lastmod["archive/2024/09/"] == "2024-09-26T00:00:00+07:00"
+    assert lastmod["events/trip/"] == "2024-09-26T00:00:00+07:00"  # through its sub-event
+
+
+def test_an_updated_article_is_as_new_as_its_correction(site):
+    pages = pages_by_path(site({"content/articles/a.md": article("A", "2024-09-22", updated="2024-09-30T10:00:00")}), BASE)
+    lastmod = {u["loc"]: u["lastmod"] for u in pages["sitemap.xml"].context["sitemap"]["urls"]}
+    assert lastmod["https://example.org/sub/2024/09/a/"] == "2024-09-30T10:00:00+07:00"
+    assert pages["feed.xml"].context["feed"]["updated"] == "2024-09-30T10:00:00+07:00"
+
+
+def test_too_many_urls_split_the_sitemap_under_an_index(small_site):
+    config = SiteConfig(base_url="https://example.org/sub/", sitemap_max_urls=5)
+    pages = pages_by_path(small_site, config)
+    index = pages["sitemap.xml"]
+    assert index.template == "sitemap_index.xml"
+    parts = index.context["sitemap_index"]["sitemaps"]
+    assert [p["loc"] for p in parts] == [f"https://example.org/sub/sitemap-{n}.xml" for n in (1, 2, 3)]
+    sizes = [len(pages[f"sitemap-{n}.xml"].context["sitemap"]["urls"]) for n in (1, 2, 3)]
+    assert sizes == [5, 5, 4]  # the 14 HTML pages but 404.html
+    assert parts[0]["lastmod"] == "2024-10-02T00:00:00+07:00"
+
+
+def test_sitemap_files_split_by_count_and_by_estimated_bytes():
+    entries = [{"loc": f"https://example.org/{'a' * 100}/{n}/", "lastmod": None} for n in range(10)]
+    assert [len(g) for g in structured.sitemap_groups(entries, max_urls=4)] == [4, 4, 2]
+    size = structured.SITEMAP_ENTRY_OVERHEAD + len(entries[0]["loc"])
+    by_bytes = structured.sitemap_groups(entries, max_urls=50_000,
+                                         max_bytes=structured.SITEMAP_FILE_OVERHEAD + 3 * size)
+    assert [len(g) for g in by_bytes] == [3, 3, 3, 1]
+    assert structured.sitemap_groups([], max_urls=10) == [[]]
+    escaped = [{"loc": "https://example.org/?a&b", "lastmod": None}]  # & is written as &amp;
+    one = structured.SITEMAP_FILE_OVERHEAD + structured.SITEMAP_ENTRY_OVERHEAD + len("https://example.org/?a&amp;b")
+    assert len(structured.sitemap_groups(escaped * 2, max_urls=10, max_bytes=one)) == 2
+
+
+def _news_plan(site, now, **config):
+    config = SiteConfig(base_url="https://example.org/", news_sitemap=True, **config)
+    site_dir = site({
+        "content/articles/a.md": article("Cũ", "2024-09-24T23:00:00"),
+        "content/articles/b.md": article("Hai ngày trước", "2024-09-25T12:00:00"),
+        "content/articles/c.md": article("Hôm nay", "2024-09-27T11:00:00"),
+        "content/articles/d.md": article("Sắp đăng", "2024-09-27T13:00:00"),
+    })
+    return {p.relpath: p for p in plan(archive_of(site_dir, config), config, now=now).pages}
+
+
+def test_the_news_sitemap_holds_the_two_days_before_now(site):
+    pages = _news_plan(site, datetime(2024, 9, 27, 12, 0), news_publication_name="Báo Mẫu")  # naive: the site's zone
+    news = pages["sitemap-news.xml"].context["news"]
+    assert [a["title"] for a in news["articles"]] == ["Hôm nay", "Hai ngày trước"]
+    assert news["articles"][0] == {"loc": "https://example.org/2024/09/hom-nay/",
+                                   "publication_date": "2024-09-27T11:00:00+07:00", "title": "Hôm nay"}
+    assert (news["name"], news["language"]) == ("Báo Mẫu", "vi")
+    assert pages["robots.txt"].context["robots"]["sitemaps"][-1] == "https://example.org/sitemap-news.xml"
+
+
+def test_the_news_publication_is_the_site_title_by_default_and_now_is_required(site):
+    pages = _news_plan(site, datetime(2024, 9, 27, 3, 0, tzinfo=timezone.utc), title="Lưu trữ")  # 10:00 in Hà Nội
+    assert pages["sitemap-news.xml"].context["news"]["name"] == "Lưu trữ"
+    assert [a["title"] for a in pages["sitemap-news.xml"].context["news"]["articles"]] == ["Hai ngày trước"]
+    with pytest.raises(ValueError, match="now"):
+        _news_plan(site, None)
+
+
+def test_the_news_sitemap_holds_at_most_1000_articles(site):
+    files = {f"content/articles/a{n}.md": article(f"Tin {n}", f"2024-09-27T{n // 60 % 24:02d}:{n % 60:02d}:00",
+                                                  slug=f"tin-{n}")
+             for n in range(1001)}
+    config = SiteConfig(base_url="https://example.org/", news_sitemap=True)
+    result = plan(archive_of(site(files), config), config, now=datetime(2024, 9, 28, 0, 0))
+    news = next(p for p in result.pages if p.relpath == "sitemap-news.xml").context["news"]
+    assert len(news["articles"]) == 1000
+    assert news["articles"][0]["title"] == "Tin 1000"  # the newest ones
+
+
+def test_article_pages_carry_news_article_data(small_site):
+    page = pages_by_path(small_site, BASE)["2024/09/tham-cuba/index.html"].context["page"]
+    data = page["json_ld"]
+    assert data["@type"] == "NewsArticle" and data["headline"] == "Thăm Cuba"
+    assert data["datePublished"] == data["dateModified"] == "2024-09-26T00:00:00+07:00"
+    assert data["url"] == data["mainEntityOfPage"]["@id"] == "https://example.org/sub/2024/09/tham-cuba/"
+    assert data["about"] == [{"@type": "Event", "name": "Thăm Cuba", "url": "https://example.org/sub/events/cuba/"}]
+    assert data["mentions"] == [{"@type": "Person", "name": "Tô Lâm", "url": "https://example.org/sub/persons/to-lam/"}]
+    assert data["author"] == [data["publisher"]] == [{"@type": "Organization", "name": "newsgen", "url": "https://example.org/sub/"}]
+    assert page["description"] == "Bài viết Thăm Cuba." and page["image"] is None
+
+
+def test_person_and_event_pages_carry_their_data(small_site):
+    pages = pages_by_path(small_site, BASE)
+    person = pages["persons/to-lam/index.html"].context["page"]["json_ld"]
+    assert person == {"@context": "https://schema.org", "@type": "Person", "name": "Tô Lâm",
+                      "url": "https://example.org/sub/persons/to-lam/"}
+    event = pages["events/trip/index.html"].context["page"]["json_ld"]
+    assert event["startDate"] == "2024-09-21"
+    assert event["subEvent"] == [{"@type": "Event", "name": "Thăm Cuba", "url": "https://example.org/sub/events/cuba/"}]
+    assert pages["events/cuba/index.html"].context["page"]["json_ld"]["superEvent"]["name"] == "Chuyến công tác"
+    assert pages["index.html"].context["page"]["json_ld"] is None
+
+
+def test_without_a_base_url_json_ld_links_are_relative_and_images_not_shared(site):
+    pages = pages_by_path(site({"content/articles/a.md": article("A", "2024-09-22", image="images/a.jpg")}))
+    page = pages["2024/09/a/index.html"].context["page"]
+    assert page["json_ld"]["url"] == "../../../2024/09/a/index.html"
+    assert page["json_ld"]["image"] == ["../../../images/a.jpg"]
+    assert page["image"] is None  # OpenGraph wants an absolute address
+    assert page["canonical"] is None

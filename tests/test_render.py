@@ -1,9 +1,13 @@
 """Stage 4, render: templates with autoescape and StrictUndefined, site templates over the theme."""
 
+import json
+
 import pytest
+from lxml import etree
 
 from newsgen.model import BuildFailed, MemoryStore, Page, Plan
 from newsgen.render import render
+from newsgen.theme import default_theme_dir
 
 from conftest import write_files
 
@@ -102,3 +106,49 @@ def test_a_body_the_page_did_not_ask_for_is_an_error(tmp_path):
     with pytest.raises(BuildFailed) as failure:
         render(plan, [tmp_path / "t"], bodies=MemoryStore(body1=b"x"))
     assert "did not ask for article body" in failure.value.problems[0].message
+
+
+def test_json_ld_cannot_end_its_script_element(tmp_path):
+    title = "</script><script>alert(1)</script> & <!-- \u2028 Tô Lâm"
+    html = render_one(tmp_path, {"page.html": '<script type="application/ld+json">{{ data | json_ld }}</script>'},
+                      {"data": {"headline": title, "@type": "NewsArticle"}})
+    inside = html.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
+    assert "<" not in inside and ">" not in inside and "&" not in inside and "\u2028" not in inside
+    assert "Tô Lâm" in inside  # UTF-8, not \\u escapes
+    assert inside.index('"@type"') < inside.index('"headline"')  # sorted keys: the same bytes every build
+    assert json.loads(inside) == {"headline": title, "@type": "NewsArticle"}
+
+
+def test_feed_content_is_html_escaped_once_for_xml(tmp_path):
+    templates = {"feed.xml": '{% set html %}<p>{{ text }}</p>{{ body | safe }}{% endset %}'
+                             '<content type="html">{{ html | forceescape }}</content>'}
+    xml = render_one(tmp_path, templates, {"text": "a < b & c", "body": "<em>x</em>"}, template="feed.xml")
+    assert xml == '<content type="html">&lt;p&gt;a &amp;lt; b &amp;amp; c&lt;/p&gt;&lt;em&gt;x&lt;/em&gt;</content>'
+
+
+def test_the_packaged_feed_templates_escape_text_and_attributes(tmp_path):
+    entry = {"id": "https://example.org/a/", "url": "https://example.org/a/?x=1&y=2", "title": 'A "B" <C> & D',
+             "summary": "S < T", "body": "b1", "image": None, "image_caption": None,
+             "published": "2024-09-22T00:00:00+07:00", "updated": "2024-09-22T00:00:00+07:00",
+             "published_rfc822": "Sun, 22 Sep 2024 00:00:00 +0700", "authors": ["Hoàng & An"],
+             "categories": [{"term": 'a"b', "label": "<L>", "scheme": None}]}
+    feed = {"id": "https://example.org/feed.xml", "title": "T & U", "subtitle": "", "language": "vi",
+            "author": "<Site>", "page_url": "https://example.org/", "atom_url": "https://example.org/feed.xml",
+            "rss_url": "https://example.org/rss.xml", "updated": entry["updated"],
+            "updated_rfc822": entry["published_rfc822"], "entries": [entry]}
+    store = MemoryStore()
+    atom, rss = (store[f.key] for f in render(
+        Plan(pages=(Page("feed.xml", "atom.xml", {"site": SITE, "feed": feed}, bodies=("b1",)),
+                    Page("rss.xml", "rss.xml", {"site": SITE, "feed": feed}, bodies=("b1",)))),
+        [default_theme_dir() / "templates"], jobs=1, pages=store, bodies=MemoryStore(b1=b"<p>Body &amp; more</p>")).files)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = etree.fromstring(atom)
+    assert root.xpath("string(a:entry/a:title)", namespaces=ns) == 'A "B" <C> & D'
+    assert root.xpath("string(a:entry/a:link/@href)", namespaces=ns) == "https://example.org/a/?x=1&y=2"
+    assert root.xpath("string(a:entry/a:category/@term)", namespaces=ns) == 'a"b'
+    assert root.xpath("string(a:entry/a:content)", namespaces=ns) == "<p>Body &amp; more</p>"
+    assert root.xpath("string(a:author/a:name)", namespaces=ns) == "<Site>"
+    channel = etree.fromstring(rss).find("channel")
+    assert channel.findtext("item/title") == 'A "B" <C> & D'
+    assert channel.findtext("item/description") == "S &lt; T"  # HTML, as RSS readers take it
+    assert channel.findtext("description") == "T & U"  # no subtitle: the title

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from dataclasses import asdict, replace
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator
@@ -33,6 +34,7 @@ def build(
     drafts: bool = False,
     jobs: int | None = None,
     dry_run: bool = False,
+    now: datetime | None = None,
     use_cache: bool = True,
     cache_dir: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
@@ -41,9 +43,12 @@ def build(
 
     Raises BuildFailed with every problem found before anything is written, so
     a failed build leaves the previous output as it was. `dry_run` checks
-    everything, templates included, and writes nothing. The stages memoise
-    into the cache in `cache_dir` (default `site_dir/.newsgen/`); without
-    `use_cache` they use a throwaway one: the result is the same, only slower.
+    everything, templates included, and writes nothing. `now` is the moment
+    the news sitemap looks two days back from; only a site with the news
+    sitemap on, built without one, reads the clock, since that file is about
+    the moment of publishing. The stages memoise into the cache in
+    `cache_dir` (default `site_dir/.newsgen/`); without `use_cache` they use
+    a throwaway one: the result is the same, only slower.
     """
     started = time.perf_counter()
     site_dir = site_dir.resolve()
@@ -57,12 +62,14 @@ def build(
     config = load_config(site_dir)
     if base_url is not None:
         config = config.with_base_url(base_url)
+    if now is None and config.news_sitemap and config.base_url:
+        now = datetime.now(timezone.utc)
     template_dirs = [site_dir / "templates", theme / "templates"]
     fingerprint = code_fingerprint()
     cache_file = (cache_dir or site_dir / CACHE_DIR) / CACHE_FILE
     with _fewer_collections(), Cache(cache_file, fingerprint) if use_cache else Cache.temporary(fingerprint) as cache:
         # Nothing changed since the last build into this folder: its report is the answer.
-        inputs = sources_fingerprint(site_dir, theme, f"{fingerprint} {config} {drafts}")
+        inputs = sources_fingerprint(site_dir, theme, f"{fingerprint} {config} {drafts} {now}")
         last = _last_build(cache, output_dir, inputs)
         if last and not dry_run and intact(output_dir, cache.manifest(output_dir)):
             return replace(last, seconds=time.perf_counter() - started)
@@ -74,7 +81,7 @@ def build(
         progress("index")
         archive = index(documents)
         progress("plan")
-        site = plan(archive, config)
+        site = plan(archive, config, now=now)
         progress("render")
         rendered = render(site, template_dirs, jobs=jobs, pages=pages, bodies=bodies)
         written = WriteReport(written=0, unchanged=0)
@@ -96,6 +103,7 @@ def build(
             files_unchanged=written.unchanged,
             files_pruned=written.pruned,
             seconds=time.perf_counter() - started,
+            warnings=site.warnings,
         )
         if inputs and not dry_run:
             _remember_build(cache, output_dir, inputs, report)
@@ -127,7 +135,7 @@ def _last_build(cache: Cache, output_dir: Path, inputs: str | None) -> BuildRepo
         record = json.loads(stored)
         if record.pop("inputs") != inputs:
             return None
-        last = BuildReport(**record)
+        last = BuildReport(**{**record, "warnings": tuple(record.get("warnings", ()))})
     except (ValueError, TypeError, KeyError):
         return None
     return replace(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Sequence
@@ -30,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=getattr(args, "jobs", None),
             dry_run=args.command == "check",
             use_cache=not args.no_cache,
+            now=getattr(args, "now", None) or _source_date_epoch(parser),
             progress=(lambda stage: None) if quiet else _show_stage,
         )
     except UsageError as error:
@@ -44,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     _clear_progress(quiet)
     if not args.quiet:
+        for warning in report.warnings:
+            print(f"newsgen: warning: {warning}", file=sys.stderr)
         print(_summary(args.command, report))
     return 0
 
@@ -77,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                                help="public address of the site, overriding base_url in newsgen.yaml")
     build_command.add_argument("--jobs", type=_positive, metavar="N",
                                help="processes to render with (default: all cores)")
+    build_command.add_argument("--now", type=_moment, metavar="ISO-DATETIME",
+                               help="the moment the news sitemap counts two days back from "
+                                    "(default: SOURCE_DATE_EPOCH, else the clock)")
     site_command("check", "Check every file and template; write nothing.")
     return parser
 
@@ -85,6 +92,23 @@ def _base_url(text: str) -> str:
     if text and not is_base_url(text):
         raise argparse.ArgumentTypeError(f"not an http(s) address: {text!r}")
     return text
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from None
+
+
+def _source_date_epoch(parser: argparse.ArgumentParser) -> datetime | None:
+    """The build time fixed by the SOURCE_DATE_EPOCH convention of reproducible builds, if set."""
+    text = os.environ.get("SOURCE_DATE_EPOCH")
+    if not text:
+        return None
+    if not text.isdigit():
+        parser.error(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {text!r}")
+    return datetime.fromtimestamp(int(text), timezone.utc)
 
 
 def _positive(text: str) -> int:

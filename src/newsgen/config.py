@@ -9,11 +9,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 
 from .model import BuildFailed, Problem
 from .yamltext import Fields, parse_mapping, read_text
 
 CONFIG_FILE = "newsgen.yaml"
+
+# The sitemaps.org protocol's limit of URLs in one sitemap file.
+SITEMAP_URL_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,28 @@ class SiteConfig:
     `javascript:` URLs are removed."""
     permalinks: Permalinks = field(default_factory=Permalinks)
     """Folder of each kind of page; see Permalinks."""
+    feed_entries: int = 50
+    """Articles in each Atom and RSS feed (the site's, and each person's and event's): the newest ones."""
+    sitemap_max_urls: int = SITEMAP_URL_LIMIT
+    """Addresses per sitemap file, at most 50,000; a site with more gets `sitemap.xml` as an index
+    of `sitemap-1.xml`, `sitemap-2.xml` …"""
+    news_sitemap: bool = False
+    """Also write `sitemap-news.xml`, a Google News sitemap of the articles of the last two days."""
+    news_publication_name: str = ""
+    """The publication's name in the news sitemap, as registered with Google News. Empty: the `title`."""
 
     @property
     def zone(self) -> ZoneInfo:
         """The configured time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def og_locale(self) -> str:
+        """The language as an OpenGraph locale, with its most likely territory: `vi` -> `vi_VN`."""
+        locale = Locale.parse(self.language.replace("-", "_"))
+        if locale.territory is None:
+            locale = Locale.parse(get_global("likely_subtags").get(locale.language, locale.language))
+        return f"{locale.language}_{locale.territory}" if locale.territory else locale.language
 
     def with_base_url(self, base_url: str) -> "SiteConfig":
         """This config with `base_url` replaced (as by `--base-url`), normalised to end in `/`."""
@@ -133,6 +154,10 @@ def config_from_mapping(data: dict, lines: dict[str, int], shown: str = CONFIG_F
         per_page=reader.integer("per_page", defaults.per_page),
         unsafe_html=reader.boolean("unsafe_html"),
         permalinks=_permalinks(reader),
+        feed_entries=reader.integer("feed_entries", defaults.feed_entries),
+        sitemap_max_urls=reader.integer("sitemap_max_urls", defaults.sitemap_max_urls, maximum=SITEMAP_URL_LIMIT),
+        news_sitemap=reader.boolean("news_sitemap"),
+        news_publication_name=reader.text("news_publication_name") or "",
     )
     if reader.problems:
         raise BuildFailed(reader.problems)

@@ -19,6 +19,7 @@ import nh3
 
 from .config import SiteConfig
 from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
+from .structured import xml_safe
 from .text import is_slug, slugify
 from .yamltext import Fields, decode_text, parse_mapping
 
@@ -368,7 +369,8 @@ class _Converter:
 
     def convert(self, text: str) -> str:
         """Return the HTML of Markdown `text`."""
-        result = self.markdown.reset().convert(text)
+        # Characters XML forbids would make every feed holding the article unreadable.
+        result = xml_safe(self.markdown.reset().convert(text))
         if self.unsafe_html:
             return result
         return nh3.clean(result, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")

@@ -172,6 +172,8 @@ class Plan:
 
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Things the user should know that do not stop the build, one sentence each."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,8 @@ class BuildReport:
     files_unchanged: int
     files_pruned: int
     seconds: float
+    warnings: tuple[str, ...] = ()
+    """Plan.warnings, printed by the command line apart from the summary."""
 
     @property
     def pages(self) -> int:

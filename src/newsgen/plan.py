@@ -3,24 +3,42 @@
 The only place URLs and output paths are made. Every link in a context is
 already final for the page that holds it: relative and naming `index.html`
 without a `base_url`, root-relative under the `base_url`'s path with one.
+Feeds, sitemaps and robots.txt are pages like the others, planned only under
+a `base_url`, since every address in them must be absolute.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 from urllib.parse import quote, urlsplit
 
+from . import structured
 from .config import SiteConfig
 from .model import Archive, Article, BuildFailed, Event, Page, Person, Plan, Problem
 
 NOT_FOUND = "404.html"
+ATOM, RSS = "feed.xml", "rss.xml"
+SITEMAP, NEWS_SITEMAP, ROBOTS = "sitemap.xml", "sitemap-news.xml", "robots.txt"
+# Google News reads only the articles of the last two days, at most 1,000 of them per sitemap.
+NEWS_WINDOW = timedelta(days=2)
+NEWS_MAX_ENTRIES = 1_000
+# The `updated` of a feed without entries: fixed, since the build clock must never reach the output.
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NO_BASE_URL_WARNING = ("no base_url, so no feeds, sitemap or robots.txt: they need absolute addresses "
+                       "(set base_url in newsgen.yaml or pass --base-url)")
 
 
-def plan(archive: Archive, config: SiteConfig) -> Plan:
-    """Lay out every page of the site; raise BuildFailed when two things would share one output path."""
-    return _Planner(archive, config).plan()
+def plan(archive: Archive, config: SiteConfig, now: datetime | None = None) -> Plan:
+    """Lay out every page of the site; raise BuildFailed when two things would share one output path.
+
+    `now` is the moment the news sitemap counts its two days back from (without an offset it is in
+    the site's time zone). It is read only when `config.news_sitemap` is on under a `base_url`, and
+    is then required: plan never reads the clock.
+    """
+    return _Planner(archive, config, now).plan()
 
 
 @dataclass(frozen=True)
@@ -55,10 +73,12 @@ def _quoted(path: str) -> str:
 
 
 class _Planner:
-    def __init__(self, archive: Archive, config: SiteConfig):
+    def __init__(self, archive: Archive, config: SiteConfig, now: datetime | None):
         self.archive = archive
         self.config = config
+        self.now = now.replace(tzinfo=config.zone) if now is not None and now.tzinfo is None else now
         self.links = Links(urlsplit(config.base_url).path if config.base_url else "")
+        self.og_locale = config.og_locale
         self.permalinks = config.permalinks
         self.pages: list[Page] = []
         self.owners: dict[str, str] = {}
@@ -69,28 +89,45 @@ class _Planner:
         # Views that depend on a page only through its link prefix, made once per prefix.
         self.cards: dict[tuple[str, int], dict] = {}
         self.entity_links: dict[tuple[str, str, str], dict] = {}
+        self.modified = [a.updated or a.date for a in archive.articles]
+        self.sitemap_entries: list[dict] = []
+        self.feed_entries: dict[int, dict] = {}
 
     def plan(self) -> Plan:
         archive = self.archive
-        self._list("home", "", range(len(archive.articles)), "index.html", origin="the home page")
+        everything = range(len(archive.articles))
+        latest = self._latest(everything)
+        self._list("home", "", everything, "index.html", origin="the home page", lastmod=latest)
         for i, article in enumerate(archive.articles):
             self._add(self.article_dirs[i] + "index.html", "article.html", article.path, kind="article",
-                      title=article.title, bodies=(article.body,), article=lambda here, i=i: self._article(here, i))
+                      title=article.title, lastmod=self.modified[i], bodies=(article.body,),
+                      meta=lambda here, i=i: self._article_meta(here, i),
+                      article=lambda here, i=i: self._article(here, i))
         self._add(self.permalinks.persons + "index.html", "persons.html", "the persons list", kind="persons",
-                  title="Nhân vật", persons=lambda here: [self._person_item(here, p) for p in archive.persons])
+                  title="Nhân vật", lastmod=latest,
+                  persons=lambda here: [self._person_item(here, p) for p in archive.persons])
         for person in archive.persons:
             self._person_pages(person)
         self._add(self.permalinks.events + "index.html", "events.html", "the events list", kind="events",
-                  title="Sự kiện", events=lambda here: self._event_tree(here))
+                  title="Sự kiện", lastmod=latest, events=lambda here: self._event_tree(here))
         for event in archive.events:
             self._event_pages(event)
         self._archive_pages()
-        self._add(NOT_FOUND, "404.html", "the 404 page", kind="not_found", title="Không tìm thấy trang")
+        self._add(NOT_FOUND, "404.html", "the 404 page", kind="not_found", title="Không tìm thấy trang",
+                  in_sitemap=False)
+        warnings = []
+        if self.config.base_url:
+            self._feeds("", self.config.title, everything, "the site")
+            self._sitemaps()
+            if not any(static.relpath == ROBOTS for static in archive.static_files):
+                self._robots()  # a site's own static/robots.txt replaces the planned one
+        else:
+            warnings.append(NO_BASE_URL_WARNING)
         for static in archive.static_files:
             self._claim(static.relpath, f"static file {static.source.name}")
         if self.problems:
             raise BuildFailed(self.problems)
-        return Plan(pages=tuple(self.pages), static_files=archive.static_files)
+        return Plan(pages=tuple(self.pages), static_files=archive.static_files, warnings=tuple(warnings))
 
     # -- paths ---------------------------------------------------------
 
@@ -103,6 +140,30 @@ class _Planner:
 
     def _event_dir(self, event_id: str) -> str:
         return self.permalinks.event.format(id=event_id)
+
+    def _absolute(self, to: str) -> str | None:
+        """The absolute URL of site path `to` under the base_url; None without one."""
+        return self.config.base_url + quote(to) if self.config.base_url else None
+
+    def _data_url(self, here: str, to: str) -> str:
+        """A URL for machine-read data (JSON-LD): absolute under the base_url, else relative to the
+        page, which a JSON-LD reader resolves against the page's own address."""
+        return self._absolute(to) or self.links.href(here, to)
+
+    def _absolute_asset(self, url: str | None) -> str | None:
+        """An image as an absolute URL (OpenGraph, feeds), or None when none can be made."""
+        if url is None or urlsplit(url).scheme:
+            return url
+        return self._absolute(url.lstrip("/"))
+
+    def _data_asset(self, here: str, url: str | None) -> str | None:
+        if url is None or urlsplit(url).scheme:
+            return url
+        return self._data_url(here, url.lstrip("/"))
+
+    def _latest(self, indexes: Sequence[int]) -> datetime | None:
+        """The last time any of these articles was published or corrected."""
+        return max((self.modified[i] for i in indexes), default=None)
 
     def _claim(self, relpath: str, origin: str) -> bool:
         """Reserve an output path; a second claimant is a problem naming both."""
@@ -120,25 +181,43 @@ class _Planner:
     # -- pages ---------------------------------------------------------
 
     def _add(self, relpath: str, template: str, origin: str, kind: str, title: str,
-             pagination: dict | None = None, bodies: tuple[str, ...] = (),
-             **parts: Callable[[str], Any] | Any) -> None:
-        """Add one page; each part is a value or a function of the page's own path (for its links)."""
+             pagination: dict | None = None, *, lastmod: datetime | None = None, in_sitemap: bool = True,
+             feed: tuple[str, str] | None = None, meta: Callable[[str], dict] | None = None,
+             bodies: tuple[str, ...] = (), **parts: Callable[[str], Any] | Any) -> None:
+        """Add one HTML page; each part is a value or a function of the page's own path (for its links).
+
+        `lastmod` is its date in the sitemap, `feed` the folder and title of its own feed (besides
+        the site's), `meta` a function of its path giving page keys for search engines and sharing,
+        `bodies` the article bodies it shows.
+        """
         if not self._claim(relpath, origin):
             return
         here = relpath
-        context: dict[str, Any] = {
-            "site": self._site(here),
-            "page": {
-                "kind": kind,
-                "title": title,
-                "url": self.links.href(here, _folder_of(here)),
-                "canonical": self.config.base_url + _folder_of(here) if self.config.base_url else None,
-                "pagination": pagination,
-            },
+        page: dict[str, Any] = {
+            "kind": kind,
+            "title": title,
+            "url": self.links.href(here, _folder_of(here)),
+            "canonical": self._absolute(_folder_of(here)),
+            "pagination": pagination,
+            "description": self.config.description,
+            "image": None,
+            "json_ld": None,
+            "feeds": self._feed_links(here, feed),
         }
+        if meta is not None:
+            page.update(meta(here))
+        context: dict[str, Any] = {"site": self._site(here), "page": page}
         for name, value in parts.items():
             context[name] = value(here) if callable(value) else value
         self.pages.append(Page(relpath=relpath, template=template, context=context, bodies=bodies))
+        if in_sitemap and page["canonical"]:
+            self.sitemap_entries.append({"loc": page["canonical"], "lastmod": lastmod.isoformat() if lastmod else None})
+
+    def _add_file(self, relpath: str, template: str, origin: str, bodies: tuple[str, ...] = (), **context: Any) -> None:
+        """Add one file that is not an HTML page (a feed, a sitemap, robots.txt), with its plain-data context."""
+        if self._claim(relpath, origin):
+            self.pages.append(Page(relpath=relpath, template=template, bodies=bodies,
+                                   context={"site": self._site(relpath), **context}))
 
     def _site(self, here: str) -> dict[str, Any]:
         href = self.links.href
@@ -148,6 +227,7 @@ class _Planner:
             "description": self.config.description,
             "language": self.config.language,
             "timezone": self.config.timezone,
+            "og_locale": self.og_locale,
             "base_url": self.config.base_url,
             "urls": {
                 "home": href(here, ""),
@@ -183,16 +263,26 @@ class _Planner:
     def _person_pages(self, person: Person) -> None:
         indexes = self.archive.person_articles.get(person.id, ())
         event_ids = tuple(dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i]))
-        self._list("person", self._person_dir(person.id), indexes, "person.html",
-                   origin=person.path or f"person {person.name!r}", title=person.name,
+        folder, origin = self._person_dir(person.id), person.path or f"person {person.name!r}"
+        feed_title = f"{person.name} – {self.config.title}"
+        self._list("person", folder, indexes, "person.html", origin=origin, title=person.name,
+                   lastmod=self._latest(indexes), feed=(folder, feed_title),
+                   meta=self._per_prefix(lambda here: self._person_meta(here, person)),
                    person=self._per_prefix(lambda here: self._person(here, person, event_ids)))
+        if self.config.base_url:
+            self._feeds(folder, feed_title, indexes, origin)
 
     def _event_pages(self, event: Event) -> None:
         indexes = self.archive.event_articles.get(event.id, ())
         person_ids = tuple(dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i]))
-        self._list("event", self._event_dir(event.id), indexes, "event.html",
-                   origin=event.path or f"event {event.name!r}", title=event.name,
+        folder, origin = self._event_dir(event.id), event.path or f"event {event.name!r}"
+        feed_title = f"{event.name} – {self.config.title}"
+        self._list("event", folder, indexes, "event.html", origin=origin, title=event.name,
+                   lastmod=self._latest(indexes), feed=(folder, feed_title),
+                   meta=self._per_prefix(lambda here: self._event_meta(here, event)),
                    event=self._per_prefix(lambda here: self._event(here, event, person_ids)))
+        if self.config.base_url:
+            self._feeds(folder, feed_title, indexes, origin)
 
     def _per_prefix(self, view: Callable[[str], dict]) -> Callable[[str], dict]:
         """`view`, made once for each link prefix: the pages of one list at one depth share it."""
@@ -221,18 +311,162 @@ class _Planner:
             } for year, year_months in sorted(years.items(), reverse=True)]
 
         self._add(p.archive + "index.html", "archive.html", "the archive", kind="archive",
-                  title="Lưu trữ", years=year_items)
+                  title="Lưu trữ", lastmod=self._latest(range(len(self.archive.articles))), years=year_items)
         for year, year_months in years.items():
             indexes = [i for m in year_months for i in months[(year, m)]]
             self._list("archive_year", p.archive_year.format(year=year), indexes, "archive_period.html",
-                       origin=f"the archive of {year}", title=f"Năm {year}",
+                       origin=f"the archive of {year}", title=f"Năm {year}", lastmod=self._latest(indexes),
                        period=lambda here, year=year, ms=year_months: {
                            "year": year, "month": None, "months": [self._month_item(here, year, m) for m in ms]})
             for month in year_months:
                 self._list("archive_month", p.archive_month.format(year=year, month=f"{month:02d}"),
                            months[(year, month)], "archive_period.html",
                            origin=f"the archive of {year}-{month:02d}", title=f"Tháng {month}/{year}",
+                           lastmod=self._latest(months[(year, month)]),
                            period={"year": year, "month": month, "months": []})
+
+    # -- feeds, sitemaps, robots.txt (only under a base_url) ----------
+
+    def _feed_links(self, here: str, own: tuple[str, str] | None) -> list[dict]:
+        """The feeds a page announces: its own (a person's, an event's), then the site's."""
+        if not self.config.base_url:
+            return []
+        feeds = [own] if own else []
+        feeds.append(("", self.config.title))
+        return [{"type": media_type, "format": name, "title": title, "url": self.links.href(here, folder + file)}
+                for folder, title in feeds
+                for name, media_type, file in (("Atom", "application/atom+xml", ATOM), ("RSS", "application/rss+xml", RSS))]
+
+    def _feeds(self, folder: str, title: str, indexes: Sequence[int], origin: str) -> None:
+        """The Atom and RSS feeds of `folder`'s page: its newest `feed_entries` articles."""
+        newest = sorted(indexes)[: self.config.feed_entries]  # a smaller index is a newer article
+        updated = self._latest(newest) or EMPTY_FEED_UPDATED
+        atom_url = self._absolute(folder + ATOM)
+        feed = structured.xml_safe({
+            "id": atom_url,
+            "title": title,
+            "subtitle": self.config.description,
+            "language": self.config.language,
+            "author": self.config.title,
+            "page_url": self._absolute(folder),
+            "atom_url": atom_url,
+            "rss_url": self._absolute(folder + RSS),
+            "updated": updated.isoformat(),
+            "updated_rfc822": structured.rfc822(updated),
+        })
+        feed["entries"] = [self._feed_entry(i) for i in newest]
+        bodies = tuple(self.archive.articles[i].body for i in newest)
+        self._add_file(folder + ATOM, "atom.xml", f"the Atom feed of {origin}", bodies=bodies, feed=feed)
+        self._add_file(folder + RSS, "rss.xml", f"the RSS feed of {origin}", bodies=bodies, feed=feed)
+
+    def _feed_entry(self, i: int) -> dict:
+        """One article as a feed entry (made once, shared by every feed holding it); its id is its address."""
+        if i not in self.feed_entries:
+            article = self.archive.articles[i]
+            url = self._absolute(self.article_dirs[i])
+            persons_scheme, events_scheme = self._absolute(self.permalinks.persons), self._absolute(self.permalinks.events)
+            categories = (
+                [{"term": pid, "label": self.person_by_id[pid].name, "scheme": persons_scheme}
+                 for pid in self.archive.article_persons[i]]
+                + [{"term": eid, "label": self.event_by_id[eid].name, "scheme": events_scheme}
+                   for eid in self.archive.article_events[i]]
+                + [{"term": tag, "label": tag, "scheme": None} for tag in article.tags]
+            )
+            self.feed_entries[i] = structured.xml_safe({
+                "id": url,
+                "url": url,
+                "title": article.title,
+                "summary": article.summary,
+                "body": article.body,
+                "image": self._absolute_asset(article.image),
+                "image_caption": article.image_caption,
+                "published": article.date.isoformat(),
+                "updated": self.modified[i].isoformat(),
+                "published_rfc822": structured.rfc822(article.date),
+                "authors": list(article.authors),
+                "categories": categories,
+            })
+        return self.feed_entries[i]
+
+    def _sitemaps(self) -> None:
+        """`sitemap.xml` with every page; above the limits, an index of `sitemap-N.xml` files."""
+        groups = structured.sitemap_groups(self.sitemap_entries, self.config.sitemap_max_urls)
+        if len(groups) == 1:
+            self._add_file(SITEMAP, "sitemap.xml", "the sitemap", sitemap={"urls": groups[0]})
+        else:
+            parts = []
+            for n, group in enumerate(groups, start=1):
+                name = f"sitemap-{n}.xml"
+                self._add_file(name, "sitemap.xml", f"the sitemap, part {n}", sitemap={"urls": group})
+                dated = [entry["lastmod"] for entry in group if entry["lastmod"]]
+                parts.append({"loc": self._absolute(name),
+                              "lastmod": max(dated, key=datetime.fromisoformat) if dated else None})
+            self._add_file(SITEMAP, "sitemap_index.xml", "the sitemap index", sitemap_index={"sitemaps": parts})
+        if self.config.news_sitemap:
+            self._news_sitemap()
+
+    def _news_sitemap(self) -> None:
+        """The Google News sitemap: the newest articles published in the two days up to `now`."""
+        if self.now is None:
+            raise ValueError("plan() needs `now` to choose the articles of the news sitemap")
+        since = self.now - NEWS_WINDOW
+        recent = [i for i, article in enumerate(self.archive.articles) if since <= article.date <= self.now]
+        self._add_file(NEWS_SITEMAP, "news_sitemap.xml", "the news sitemap", news=structured.xml_safe({
+            "name": self.config.news_publication_name or self.config.title,
+            "language": structured.news_language(self.config.language),
+            "articles": [{
+                "loc": self._absolute(self.article_dirs[i]),
+                "publication_date": self.archive.articles[i].date.isoformat(),
+                "title": self.archive.articles[i].title,
+            } for i in recent[:NEWS_MAX_ENTRIES]],
+        }))
+
+    def _robots(self) -> None:
+        sitemaps = [self._absolute(SITEMAP)] + ([self._absolute(NEWS_SITEMAP)] if self.config.news_sitemap else [])
+        self._add_file(ROBOTS, "robots.txt", "robots.txt", robots={"sitemaps": sitemaps})
+
+    # -- search engines and sharing: JSON-LD, OpenGraph --------------
+
+    def _publisher(self, here: str) -> dict:
+        return structured.thing("Organization", self.config.title, self._data_url(here, ""))
+
+    def _article_meta(self, here: str, i: int) -> dict:
+        article = self.archive.articles[i]
+        return {
+            "description": article.summary or self.config.description,
+            "image": self._absolute_asset(article.image),
+            "json_ld": structured.news_article(
+                article,
+                url=self._data_url(here, self.article_dirs[i]),
+                image=self._data_asset(here, article.image),
+                publisher=self._publisher(here),
+                language=self.config.language,
+                persons=[structured.thing("Person", self.person_by_id[pid].name, self._data_url(here, self._person_dir(pid)))
+                         for pid in self.archive.article_persons[i]],
+                events=[structured.thing("Event", self.event_by_id[eid].name, self._data_url(here, self._event_dir(eid)))
+                        for eid in self.archive.article_events[i]],
+            ),
+        }
+
+    def _person_meta(self, here: str, person: Person) -> dict:
+        return {
+            "image": self._absolute_asset(person.image),
+            "json_ld": structured.person(person, url=self._data_url(here, self._person_dir(person.id)),
+                                         image=self._data_asset(here, person.image)),
+        }
+
+    def _event_meta(self, here: str, event: Event) -> dict:
+        def ref(event_id: str) -> dict:
+            return structured.thing("Event", self.event_by_id[event_id].name, self._data_url(here, self._event_dir(event_id)))
+
+        parent_id = self.archive.event_parent.get(event.id)
+        return {
+            "image": self._absolute_asset(event.image),
+            "json_ld": structured.event(event, url=self._data_url(here, self._event_dir(event.id)),
+                                        image=self._data_asset(here, event.image),
+                                        parent=ref(parent_id) if parent_id else None,
+                                        children=[ref(c) for c in self.archive.event_children.get(event.id, ())]),
+        }
 
     # -- plain-data views ---------------------------------------------
 

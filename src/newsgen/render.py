@@ -6,8 +6,10 @@ alone, so pages can be rendered in any order, in any process.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
+import json
 import marshal
 import os
 import traceback
@@ -18,8 +20,8 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 import jinja2
-from markupsafe import Markup
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from markupsafe import Markup
 
 from .model import BuildFailed, MemoryStore, OutputFile, Page, Plan, Problem, Rendered, Store
 
@@ -129,7 +131,11 @@ def _render_page(dirs: tuple[str, ...], page: Page, page_bodies: Mapping[str, st
         return Problem(page.relpath, 1, f"article body {missing[0]} is missing from the cache: build again")
     try:
         template = environment(dirs).get_template(page.template)
-        return template.render({**page.context, _BODIES: page_bodies}).encode("utf-8")
+        token = _PAGE_BODIES.set(page_bodies)
+        try:
+            return template.render(page.context).encode("utf-8")
+        finally:
+            _PAGE_BODIES.reset(token)
     except jinja2.TemplateSyntaxError as error:
         return Problem(error.filename or page.template, error.lineno or 1, f"template error: {error.message}")
     except jinja2.TemplateNotFound as error:
@@ -147,8 +153,9 @@ def _template_frame(error: Exception, dirs: tuple[str, ...]) -> tuple[str, int] 
     return None
 
 
-# The context name under which a page's article bodies reach the `body` filter.
-_BODIES = "_newsgen_bodies"
+# The article bodies of the page being rendered, for the `body` filter. Not in
+# the template context, so macros imported without context can show them too.
+_PAGE_BODIES: contextvars.ContextVar[Mapping[str, str | None]] = contextvars.ContextVar("page_bodies")
 
 
 _ENVIRONMENTS: dict[tuple[str, ...], jinja2.Environment] = {}
@@ -166,15 +173,26 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(date=format_day, datetime=format_moment, month=format_month, body=article_body)
+        env.filters.update(date=format_day, datetime=format_moment, month=format_month, body=article_body,
+                           json_ld=json_ld)
         _ENVIRONMENTS[dirs] = env
     return env
 
 
-@jinja2.pass_context
-def article_body(context: Any, key: str) -> Markup:
+# Inside <script>, only these can end the element or change how it is parsed
+# ("</script>", "<!--"); U+2028/2029 end a line in older JavaScript parsers.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_ld(value: Any) -> Markup:
+    """Template filter: plain data as JSON safe inside `<script type="application/ld+json">` (sorted keys, UTF-8)."""
+    return Markup(json.dumps(value, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_SAFE))
+
+
+def article_body(key: str) -> Markup:
     """Template filter: the sanitised HTML of the article body `key` (an article's `body`), as safe markup."""
-    bodies = context.get(_BODIES) or {}
+    bodies = _PAGE_BODIES.get({})
     if key not in bodies:
         raise KeyError(f"this page did not ask for article body {key!r}: plan lists the bodies a page shows")
     return Markup(bodies[key])

@@ -141,13 +141,15 @@ class Fields:
             return default
         return value
 
-    def integer(self, key: str, default: int, minimum: int = 1) -> int:
-        """A whole number no smaller than `minimum`."""
+    def integer(self, key: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
+        """A whole number no smaller than `minimum` and, when given, no larger than `maximum`."""
         value = self.data.get(key)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.fail(key, f"{key!r} must be a whole number of at least {minimum}, not {value!r}")
+        too_large = maximum is not None and isinstance(value, int) and value > maximum
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum or too_large:
+            allowed = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+            self.fail(key, f"{key!r} must be a whole number {allowed}, not {value!r}")
             return default
         return value
 
