@@ -165,6 +165,8 @@ class Plan:
 
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...] = ()
+    search_bundle: str | None = None
+    """The folder the search index goes to (ending in `/`), or None when search is off."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,10 @@ class BuildReport:
             f"{self.pages_rendered} pages rendered, {self.files_written} files written "
             f"({self.files_unchanged} unchanged) in {self.seconds:.2f} s"
         )
+
+
+class ToolFailed(Exception):
+    """A program the build runs (the search indexer) is missing or failed; nothing has been written."""
 
 
 class UsageError(Exception):
