@@ -9,9 +9,10 @@ from typing import Callable
 from .config import CONFIG_FILE, load_config
 from .index import index
 from .load import load
-from .model import BuildReport, UsageError
+from .model import BuildReport, OutputFile, UsageError
 from .plan import plan
 from .render import render
+from .search import search_files
 from .theme import default_theme_dir
 from .write import write
 
@@ -29,8 +30,9 @@ def build(
     """Build the site in `site_dir` into `output_dir` (default `site_dir/public`).
 
     Raises BuildFailed with every problem found before anything is written, so
-    a failed build leaves the previous output as it was. `dry_run` checks
-    everything, templates included, and writes nothing.
+    a failed build leaves the previous output as it was; ToolFailed, equally
+    before writing, when the search indexer cannot run. `dry_run` checks
+    everything, templates included, and writes nothing (nor indexes).
     """
     started = time.perf_counter()
     site_dir = site_dir.resolve()
@@ -50,18 +52,22 @@ def build(
     progress("plan")
     site = plan(archive, config)
     progress("render")
-    files = render(site, [site_dir / "templates", theme / "templates"], jobs=jobs)
+    pages = render(site, [site_dir / "templates", theme / "templates"], jobs=jobs)
+    index_files: tuple[OutputFile, ...] = ()
+    if site.search_bundle and not dry_run:
+        progress("search")
+        index_files = search_files(pages, config.language, site.search_bundle)
     written = unchanged = 0
     if not dry_run:
         progress("write")
-        report = write(files, site.static_files, output_dir)
+        report = write(pages + index_files, site.static_files, output_dir)
         written, unchanged = report.written, report.unchanged
 
     return BuildReport(
         articles=len(archive.articles),
         persons=len(archive.persons),
         events=len(archive.events),
-        pages_rendered=len(files),
+        pages_rendered=len(pages),
         files_written=written,
         files_unchanged=unchanged,
         seconds=time.perf_counter() - started,

@@ -18,6 +18,7 @@ import jinja2
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 
 from .model import BuildFailed, OutputFile, Page, Plan, Problem
+from .text import search_d_words, search_fold
 
 # Below this many pages per worker, starting processes costs more than it saves.
 _PAGES_PER_WORKER = 50
@@ -81,7 +82,8 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(date=format_day, datetime=format_moment, month=format_month)
+        env.filters.update(date=format_day, datetime=format_moment, month=format_month,
+                           search_fold=search_fold, search_d_words=search_d_words)
         _ENVIRONMENTS[dirs] = env
     return env
 
