@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests drive Debian's Chromium through Playwright, never a browser Playwright downloads.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: site test golden clean
+.PHONY: site test golden chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +18,8 @@ $(STAMP): pyproject.toml
 site: $(STAMP)
 	$(BIN)/newsgen build .
 
-## test: set up .venv, lint, check the import contracts, run the whole test suite
-test: $(STAMP)
+## test: set up .venv and Chromium, lint, check the import contracts, run the whole test suite
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -27,6 +29,12 @@ golden: $(STAMP)
 	rm -rf tests/golden/sample
 	$(BIN)/newsgen build . -o tests/golden/sample --jobs 1 --quiet
 	rm -rf tests/golden/sample/pagefind  # Pagefind's own output: checked by the search tests, not reviewed
+
+## chromium: install Debian's Chromium for the browser tests when it is missing (needs root; else they skip)
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "make: $(CHROMIUM) is missing and only root can install it: the browser tests will be skipped" >&2; fi
 
 clean:
 	rm -rf $(VENV) public .pytest_cache
