@@ -1,4 +1,4 @@
-"""build(): the five stages in order, on one screen."""
+"""build(): the stages in order, on one screen."""
 
 from __future__ import annotations
 
