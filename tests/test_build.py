@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -26,7 +28,7 @@ class _Links(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if name in ("href", "src") and value:
+            if name in ("href", "src", "action") and value:
                 self.found.append(value)
 
 
@@ -71,7 +73,8 @@ def test_the_sample_has_every_kind_of_page(sample):
     for relpath in ["index.html", "page/2/index.html", "persons/index.html", "persons/to-lam/index.html",
                     "events/index.html", "events/chuyen-cong-tac-hoa-ky-cuba-2024/index.html",
                     "archive/index.html", "archive/2024/index.html", "archive/2024/09/index.html",
-                    "404.html", "css/style.css"]:
+                    "404.html", "css/style.css", "search/index.html", "js/search.js",
+                    "pagefind/pagefind-entry.json", "pagefind/pagefind-ui.js"]:
         assert (sample / relpath).is_file(), relpath
     assert len(list(sample.glob("2024/*/*/index.html"))) >= 6
     home = (sample / "index.html").read_text(encoding="utf-8")
@@ -94,10 +97,15 @@ def test_every_internal_link_resolves_under_a_sub_path(tmp_path):
 def test_no_page_asks_for_anything_outside_the_site(sample):
     for page in sample.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        # JSON-LD is data, not a program: the only script element allowed
-        assert html.count("<script") == html.count('<script type="application/ld+json">') <= 1, page
         assert 'src="http' not in html and "@import" not in html, page
         assert not [l for l in _all_links(page) if l.startswith("//")], page
+        # JSON-LD is data, not a program; the search page alone runs scripts, the site's own
+        scripts = [s for s in re.findall(r"<script\b[^>]*>", html) if s != '<script type="application/ld+json">']
+        assert html.count('<script type="application/ld+json">') <= 1, page
+        if page.relative_to(sample).as_posix() == "search/index.html":
+            assert scripts == ['<script src="../pagefind/pagefind-ui.js">', '<script src="../js/search.js">']
+        else:
+            assert scripts == [], page
 
 
 def _all_links(page: Path) -> list[str]:
@@ -115,11 +123,58 @@ def test_a_rebuild_writes_nothing_when_nothing_changed(tmp_path):
     out = tmp_path / "public"
     first = build(REPOSITORY, out, jobs=1, cache_dir=tmp_path / "cache")
     second = build(REPOSITORY, out, jobs=1, cache_dir=tmp_path / "cache")
-    assert first.files_written == first.pages_rendered + len(list((REPOSITORY / "static").rglob("*.css")))
+    static = [p for p in (REPOSITORY / "static").rglob("*") if p.is_file()]
+    bundle = [p for p in (out / "pagefind").rglob("*") if p.is_file()]
+    assert first.files_written == first.pages_rendered + len(static) + len(bundle)
     assert (first.documents_cached, first.pages_cached) == (0, 0)
     assert (second.files_written, second.files_unchanged) == (0, first.files_written)
     assert (second.documents_parsed, second.pages_rendered) == (0, 0)
     assert (second.documents_cached, second.pages_cached) == (first.documents_parsed, first.pages_rendered)
+
+
+def test_the_index_holds_articles_persons_and_events_and_nothing_else(sample):
+    entry = json.loads((sample / "pagefind/pagefind-entry.json").read_bytes())
+    assert entry["version"] == "1.5.2"
+    assert entry["languages"]["vi"]["page_count"] == 6 + 8 + 8  # articles, persons, events: page 1 of each
+    marked = {p.relative_to(sample).as_posix() for p in sample.rglob("*.html")
+              if "data-pagefind-body" in p.read_text(encoding="utf-8")}
+    assert len(marked) == 6 + 8 + 8
+    assert all(re.match(r"(2024/\d\d/[a-z0-9-]+|persons/[a-z0-9-]+|events/[a-z0-9-]+)/index\.html$", m) for m in marked)
+
+
+def test_pages_carry_a_hidden_folded_copy_and_their_filters(sample):
+    html = (sample / "2024/09/tong-bi-thu-chu-tich-nuoc-to-lam-tiep-chu-tich-boeing-toan-cau-brendan-nelson/index.html"
+            ).read_text(encoding="utf-8")
+    copy = re.search(r'<div class="search-copy" hidden aria-hidden="true"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert "<p>tuan le cap cao dai hoi dong lien hop quoc khoa 79</p>" in copy
+    assert "<p>to lam</p>" in copy and "<p>brendan nelson</p>" in copy
+    assert '<span data-pagefind-filter="Nhân vật">Brendan Nelson</span>' in html
+    assert '<span data-pagefind-filter="Năm">2024</span>' in html
+    assert '<span data-pagefind-meta="Ngày">Thứ Hai, 23 tháng 9, 2024</span>' in html
+    person = (sample / "persons/to-lam/index.html").read_text(encoding="utf-8")
+    assert "<p>tong bi thu to lam</p>" in person
+    assert "data-pagefind-body" not in (sample / "persons/to-lam/page/2/index.html").read_text(encoding="utf-8")
+
+
+def test_without_search_there_is_no_index_no_page_and_no_box(site, tmp_path):
+    site_dir = site({"newsgen.yaml": "search: false\n",
+                     "content/articles/a.md": article("Đại hội đồng", "2024-09-22", persons="[Tô Lâm]")})
+    build(site_dir, tmp_path / "out")
+    assert not (tmp_path / "out/pagefind").exists() and not (tmp_path / "out/search").exists()
+    for page in (tmp_path / "out").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "pagefind" not in html and "site-search" not in html and "search-copy" not in html, page
+
+
+def test_a_missing_search_indexer_fails_the_build_and_writes_nothing(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    result = run_cli("build", str(site_dir), env={"PAGEFIND_BINARY_PATH": str(tmp_path / "no-pagefind")})
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"newsgen: the search indexer Pagefind is not installed ({tmp_path / 'no-pagefind'} does not exist): "
+        "reinstall newsgen with its dependencies (pagefind[bin]), or set 'search: false' in newsgen.yaml; "
+        "nothing was written\n")
+    assert not (site_dir / "public").exists()
 
 
 def test_a_failed_build_leaves_the_previous_output_untouched(site, tmp_path):
@@ -159,9 +214,9 @@ def test_a_hostile_title_stays_text(site, tmp_path):
         assert "<script>" not in html and "<img src=x" not in html, page
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "newsgen", *args], cwd=cwd, capture_output=True,
-                          text=True, encoding="utf-8")
+                          text=True, encoding="utf-8", env={**os.environ, **(env or {})})
 
 
 def test_the_command_line_builds_and_summarises(site, tmp_path):
@@ -177,7 +232,7 @@ def test_check_writes_nothing(site):
     site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
     result = run_cli("check", str(site_dir))
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "newsgen: checked 1 articles, 0 persons, 0 events and 8 pages: no problems\n"
+    assert result.stdout == "newsgen: checked 1 articles, 0 persons, 0 events and 9 pages: no problems\n"
     assert not (site_dir / "public").exists()
 
 

@@ -14,6 +14,7 @@ def test_a_site_without_config_gets_the_defaults(tmp_path):
     assert config.language == "vi"
     assert config.timezone == "Asia/Ho_Chi_Minh"
     assert config.base_url == ""
+    assert config.search is True
 
 
 def test_options_are_read_and_base_url_gets_its_slash(tmp_path):
@@ -22,14 +23,18 @@ def test_options_are_read_and_base_url_gets_its_slash(tmp_path):
         base_url: https://example.org/sub
         per_page: 3
         unsafe_html: true
+        search: false
         permalinks:
           article: "{year}/{slug}/"
+          search: tim-kiem/
     """})
     config = load_config(tmp_path)
     assert config.title == "Lưu trữ"
     assert config.base_url == "https://example.org/sub/"
     assert config.per_page == 3
     assert config.unsafe_html is True
+    assert config.search is False
+    assert config.permalinks.search == "tim-kiem/"
     assert config.permalinks.article == "{year}/{slug}/"
     assert config.permalinks.person == Permalinks().person
 

@@ -47,6 +47,7 @@ def test_every_page_has_its_folder_and_index_html(small_site):
         "persons/index.html",
         "persons/ngo-phuong-ly/index.html",
         "persons/to-lam/index.html",
+        "search/index.html",
     ]
 
 
@@ -228,7 +229,7 @@ def test_pages_announce_their_own_feeds_before_the_site_feeds(small_site):
 def test_the_sitemap_lists_every_html_page_but_404_with_its_last_change(small_site):
     pages = pages_by_path(small_site, BASE)
     urls = pages["sitemap.xml"].context["sitemap"]["urls"]
-    html_pages = [path for path in pages if path.endswith("index.html")]
+    html_pages = [path for path in pages if path.endswith("index.html") and path != "search/index.html"]
     assert sorted(u["loc"] for u in urls) == sorted("https://example.org/sub/" + p[: -len("index.html")] for p in html_pages)
     lastmod = {u["loc"].removeprefix("https://example.org/sub/"): u["lastmod"] for u in urls}
     assert lastmod[""] == lastmod["persons/"] == "2024-10-02T00:00:00+07:00"
@@ -340,3 +341,36 @@ def test_without_a_base_url_json_ld_links_are_relative_and_images_not_shared(sit
     assert page["json_ld"]["image"] == ["../../../images/a.jpg"]
     assert page["image"] is None  # OpenGraph wants an absolute address
     assert page["canonical"] is None
+
+
+def test_the_search_page_and_box_lead_to_one_address(small_site):
+    pages = pages_by_path(small_site)
+    assert pages["persons/to-lam/index.html"].context["site"]["search"] == {"url": "../../search/index.html"}
+    search = pages["search/index.html"].context["search"]
+    assert search == {"ui_script": "../pagefind/pagefind-ui.js", "ui_stylesheet": "../pagefind/pagefind-ui.css",
+                      "script": "../js/search.js", "root": "../index.html"}
+    under = pages_by_path(small_site, SiteConfig(base_url="https://example.org/sub/"))
+    assert under["index.html"].context["site"]["search"] == {"url": "/sub/search/"}
+    assert under["search/index.html"].context["search"]["ui_script"] == "/sub/pagefind/pagefind-ui.js"
+
+
+def test_without_search_there_is_no_search_page_and_no_index_folder(small_site):
+    config = SiteConfig(search=False)
+    result = plan(archive_of(small_site, config), config)
+    assert "search/index.html" not in {p.relpath for p in result.pages}
+    assert all(p.context["site"]["search"] is None for p in result.pages)
+    assert result.search_bundle is None
+    assert plan(archive_of(small_site), SiteConfig()).search_bundle == "pagefind/"
+
+
+def test_nothing_else_may_be_written_into_the_index_folder(site):
+    site_dir = site({
+        "content/articles/a.md": article("Bài A", "2024-09-22"),
+        "static/pagefind/pagefind-ui.js": "/* mine */",
+    })
+    with pytest.raises(BuildFailed) as failure:
+        plan(archive_of(site_dir), SiteConfig(permalinks=Permalinks(persons="pagefind/")))
+    assert [(p.path, p.message.split(" ")[0]) for p in failure.value.problems] == [
+        ("newsgen.yaml", "pagefind/index.html"), ("static/pagefind/pagefind-ui.js", "pagefind/pagefind-ui.js")]
+    config = SiteConfig(search=False, permalinks=Permalinks(persons="pagefind/"))
+    assert plan(archive_of(site_dir, config), config).search_bundle is None

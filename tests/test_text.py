@@ -1,8 +1,8 @@
-"""Vietnamese text rules: NFC, name matching with tone-placement folding, ASCII slugs."""
+"""Vietnamese text rules: NFC, name matching with tone-placement folding, ASCII slugs, search folding."""
 
 import unicodedata
 
-from newsgen.text import is_slug, name_key, nfc, slugify
+from newsgen.text import is_slug, name_key, nfc, search_d_words, search_fold, slugify
 
 
 def test_names_typed_in_nfd_and_nfc_match():
@@ -39,3 +39,22 @@ def test_only_clean_segments_are_slugs():
 
 def test_nfc_composes():
     assert nfc(unicodedata.normalize("NFD", "Việt")) == "Việt"
+
+
+def test_the_search_fold_drops_every_mark_and_makes_đ_a_d():
+    assert search_fold("Đại hội đồng") == search_fold("dai hoi dong") == "dai hoi dong"
+    assert search_fold("ĐẠI HỘI ĐỒNG") == "dai hoi dong"
+    assert search_fold("khóa") == search_fold("khoá") == "khoa"
+    assert search_fold(unicodedata.normalize("NFD", "Tô Lâm")) == search_fold("Tô Lâm") == "to lam"
+    assert search_fold("Miguel Díaz-Canel Bermúdez") == "miguel diaz-canel bermudez"
+
+
+def test_the_search_fold_keeps_what_is_not_a_mark():
+    assert search_fold("Ngày 22/9, 10:00 – “79”") == "ngay 22/9, 10:00 – “79”"
+    assert search_fold("Øresund Straße") == "øresund straße"  # letters of their own, as in the browser
+
+
+def test_search_d_words_are_the_folded_words_written_with_đ_once_each():
+    assert search_d_words("Đoàn đại biểu Quốc hội đã đến Đà Nẵng; đoàn ĐẠI biểu") == "doan dai da den"
+    assert search_d_words("Tô Lâm thăm Cuba") == ""
+    assert search_d_words(unicodedata.normalize("NFD", "Đại sứ")) == "dai"

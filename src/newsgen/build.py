@@ -1,4 +1,4 @@
-"""build(): the five stages in order, on one screen."""
+"""build(): the stages in order, on one screen."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from .cache import CACHE_DIR, CACHE_FILE, Cache
 from .config import CONFIG_FILE, load_config
 from .index import index
 from .load import load
-from .model import BuildReport, UsageError, WriteReport
+from .model import BuildReport, OutputFile, UsageError, WriteReport
 from .plan import plan
 from .render import render
+from .search import search_files
 from .theme import default_theme_dir
 from .write import intact, write
 
@@ -42,8 +43,9 @@ def build(
     """Build the site in `site_dir` into `output_dir` (default `site_dir/public`).
 
     Raises BuildFailed with every problem found before anything is written, so
-    a failed build leaves the previous output as it was. `dry_run` checks
-    everything, templates included, and writes nothing. `now` is the moment
+    a failed build leaves the previous output as it was; ToolFailed, equally
+    before writing, when the search indexer cannot run. `dry_run` checks
+    everything, templates included, and writes nothing (nor indexes). `now` is the moment
     the news sitemap looks two days back from; only a site with the news
     sitemap on, built without one, reads the clock, since that file is about
     the moment of publishing. The stages memoise into the cache in
@@ -84,10 +86,15 @@ def build(
         site = plan(archive, config, now=now)
         progress("render")
         rendered = render(site, template_dirs, jobs=jobs, pages=pages, bodies=bodies)
+        index_files: tuple[OutputFile, ...] = ()
+        if site.search_bundle and not dry_run:
+            progress("search")
+            index_files = search_files(rendered.files, pages, config.language, site.search_bundle)
         written = WriteReport(written=0, unchanged=0)
         if not dry_run:
             progress("write")
-            written = write(rendered.files, site.static_files, output_dir, pages, cache.manifest(output_dir))
+            written = write(rendered.files + index_files, site.static_files, output_dir, pages,
+                            cache.manifest(output_dir))
             cache.save_manifest(output_dir, written.manifest)
             cache.forget_untouched()
 
@@ -205,7 +212,8 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "Babel", "PyYAML", "python-slugify", "tzdata")
+_OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "Babel", "PyYAML", "python-slugify", "tzdata",
+                     "pagefind", "pagefind_bin", "cbor2")
 
 
 def _checked_output(site_dir: Path, output_dir: Path) -> Path:

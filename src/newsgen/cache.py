@@ -61,8 +61,11 @@ class Cache:
             expected = {"schema": str(SCHEMA), "fingerprint": self.fingerprint}
             if stored and stored != expected:
                 self.reset = True
+                # The manifests stay: they say what is in the output folders, whatever code wrote it,
+                # and pruning needs them.
                 for (table,) in connection.execute(
-                        "SELECT name FROM sqlite_master WHERE type='table' AND name != 'meta'").fetchall():
+                        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('meta', 'manifest')"
+                ).fetchall():
                     connection.execute(f'DROP TABLE "{table}"')
                 connection.execute("DELETE FROM meta")
             for table in TABLES:

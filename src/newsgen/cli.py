@@ -1,4 +1,4 @@
-"""The `newsgen` command line: argparse in, exit codes out (0 ok, 1 content errors, 2 usage)."""
+"""The `newsgen` command line: argparse in, exit codes out (0 ok, 1 failed build, 2 usage)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Sequence
 
 from .build import build
 from .config import is_base_url
-from .model import BuildFailed, BuildReport, UsageError
+from .model import BuildFailed, BuildReport, ToolFailed, UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = len({p.path for p in failure.problems})
         print(f"newsgen: {len(failure.problems)} problem(s) in {files} file(s); nothing was written",
               file=sys.stderr)
+        return 1
+    except ToolFailed as failure:
+        _clear_progress(quiet)
+        print(f"newsgen: {failure}; nothing was written", file=sys.stderr)
         return 1
     _clear_progress(quiet)
     if not args.quiet:

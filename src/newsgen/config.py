@@ -42,6 +42,8 @@ class Permalinks:
     """The articles of one month."""
     page: str = "page/{number}/"
     """Page 2, 3 … of any paginated list, below that list's own folder."""
+    search: str = "search/"
+    """The search page (only built when `search` is on)."""
 
 
 _PLACEHOLDERS = {
@@ -74,6 +76,8 @@ class SiteConfig:
     unsafe_html: bool = False
     """Keep raw HTML in Markdown as written. Off: scripts, event handlers and
     `javascript:` URLs are removed."""
+    search: bool = True
+    """Build a search page and a Pagefind index of articles, persons and events; off: no search box."""
     permalinks: Permalinks = field(default_factory=Permalinks)
     """Folder of each kind of page; see Permalinks."""
     feed_entries: int = 50
@@ -153,6 +157,7 @@ def config_from_mapping(data: dict, lines: dict[str, int], shown: str = CONFIG_F
         timezone=timezone,
         per_page=reader.integer("per_page", defaults.per_page),
         unsafe_html=reader.boolean("unsafe_html"),
+        search=reader.boolean("search", defaults.search),
         permalinks=_permalinks(reader),
         feed_entries=reader.integer("feed_entries", defaults.feed_entries),
         sitemap_max_urls=reader.integer("sitemap_max_urls", defaults.sitemap_max_urls, maximum=SITEMAP_URL_LIMIT),

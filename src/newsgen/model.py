@@ -174,6 +174,8 @@ class Plan:
     static_files: tuple[StaticFile, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things the user should know that do not stop the build, one sentence each."""
+    search_bundle: str | None = None
+    """The folder the search index goes to (ending in `/`), or None when search is off."""
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,10 @@ class MemoryStore(dict):
     def present(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that are stored."""
         return {key for key in keys if key in self}
+
+
+class ToolFailed(Exception):
+    """A program the build runs (the search indexer) is missing or failed; nothing has been written."""
 
 
 class UsageError(Exception):

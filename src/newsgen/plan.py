@@ -16,10 +16,12 @@ from typing import Any, Callable, Sequence
 from urllib.parse import quote, urlsplit
 
 from . import structured
-from .config import SiteConfig
+from .config import CONFIG_FILE, SiteConfig
 from .model import Archive, Article, BuildFailed, Event, Page, Person, Plan, Problem
 
 NOT_FOUND = "404.html"
+# Pagefind's own default folder name; the search page loads its scripts from here.
+SEARCH_BUNDLE = "pagefind/"
 ATOM, RSS = "feed.xml", "rss.xml"
 SITEMAP, NEWS_SITEMAP, ROBOTS = "sitemap.xml", "sitemap-news.xml", "robots.txt"
 # Google News reads only the articles of the last two days, at most 1,000 of them per sitemap.
@@ -113,6 +115,9 @@ class _Planner:
         for event in archive.events:
             self._event_pages(event)
         self._archive_pages()
+        if self.config.search:
+            self._add(self.permalinks.search + "index.html", "search.html", "the search page", kind="search",
+                      title="Tìm kiếm", in_sitemap=False, search=self._search_page)
         self._add(NOT_FOUND, "404.html", "the 404 page", kind="not_found", title="Không tìm thấy trang",
                   in_sitemap=False)
         warnings = []
@@ -125,9 +130,12 @@ class _Planner:
             warnings.append(NO_BASE_URL_WARNING)
         for static in archive.static_files:
             self._claim(static.relpath, f"static file {static.source.name}")
+        if self.config.search:
+            self._keep_bundle_folder_free()
         if self.problems:
             raise BuildFailed(self.problems)
-        return Plan(pages=tuple(self.pages), static_files=archive.static_files, warnings=tuple(warnings))
+        return Plan(pages=tuple(self.pages), static_files=archive.static_files, warnings=tuple(warnings),
+                    search_bundle=SEARCH_BUNDLE if self.config.search else None)
 
     # -- paths ---------------------------------------------------------
 
@@ -177,6 +185,16 @@ class _Planner:
             return False
         self.owners[relpath] = origin
         return True
+
+    def _keep_bundle_folder_free(self) -> None:
+        """The search index owns its whole folder: Pagefind names its files, so they cannot be claimed one by one."""
+        static = {s.relpath for s in self.archive.static_files}
+        for relpath, origin in self.owners.items():
+            if relpath.startswith(SEARCH_BUNDLE):
+                path = "static/" + relpath if relpath in static else origin if origin.endswith(".md") else CONFIG_FILE
+                self.problems.append(Problem(
+                    path, 1, f"{relpath} would be written into {SEARCH_BUNDLE}, the folder of the search index: "
+                             f"choose another folder, or set 'search: false' in {CONFIG_FILE}"))
 
     # -- pages ---------------------------------------------------------
 
@@ -236,6 +254,16 @@ class _Planner:
                 "archive": href(here, p.archive),
                 "stylesheet": href(here, "css/style.css"),
             },
+            "search": {"url": href(here, p.search)} if self.config.search else None,
+        }
+
+    def _search_page(self, here: str) -> dict[str, Any]:
+        href = self.links.href
+        return {
+            "ui_script": href(here, SEARCH_BUNDLE + "pagefind-ui.js"),
+            "ui_stylesheet": href(here, SEARCH_BUNDLE + "pagefind-ui.css"),
+            "script": href(here, "js/search.js"),
+            "root": href(here, ""),
         }
 
     def _list(self, kind: str, folder: str, indexes: Sequence[int], template: str, origin: str,

@@ -24,6 +24,7 @@ from babel.dates import format_date, format_skeleton, format_time, get_datetime_
 from markupsafe import Markup
 
 from .model import BuildFailed, MemoryStore, OutputFile, Page, Plan, Problem, Rendered, Store
+from .text import search_d_words, search_fold
 
 # Below this many pages per worker, starting processes costs more than it saves.
 _PAGES_PER_WORKER = 50
@@ -174,7 +175,7 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
             lstrip_blocks=True,
         )
         env.filters.update(date=format_day, datetime=format_moment, month=format_month, body=article_body,
-                           json_ld=json_ld)
+                           json_ld=json_ld, search_fold=search_fold, search_d_words=search_d_words)
         _ENVIRONMENTS[dirs] = env
     return env
 

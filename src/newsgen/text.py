@@ -1,4 +1,4 @@
-"""Vietnamese-aware text rules shared by the stages: NFC, name matching, slugs."""
+"""Vietnamese-aware text rules shared by the stages: NFC, name matching, slugs, search folding."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _TONE_RE = re.compile(f"[{_TONE_MARKS}]")
 _SPACE_RE = re.compile(r"\s+")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_WORD_WITH_D_RE = re.compile(r"\w*[đĐ]\w*")
 
 
 def nfc(text: str) -> str:
@@ -34,6 +35,29 @@ def name_key(name: str) -> str:
         tones = "".join(sorted(_TONE_RE.findall(decomposed)))
         words.append(_TONE_RE.sub("", decomposed) + tones)
     return nfc(" ".join(words))
+
+
+def search_fold(text: str) -> str:
+    """Return `text` as the search index and the search box both fold it: lower case, no marks, đ -> d.
+
+    Pagefind already ignores most diacritics, but đ is a letter of its own
+    with no decomposition, so "dai" would never find "Đại". The theme's
+    `static/js/search.js` applies the same steps to every query, in the same
+    order; `toLowerCase` there is why this is `lower()`, not `casefold()`.
+    """
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
+
+
+def search_d_words(text: str) -> str:
+    """Return the distinct words of `text` written with đ, folded by search_fold, joined by spaces.
+
+    Pagefind finds every other word whether its marks are typed or not; a
+    word with đ it finds only as typed, and the search box folds what is
+    typed. Indexing these folded words too keeps every word findable.
+    """
+    return " ".join(dict.fromkeys(search_fold(word) for word in _WORD_WITH_D_RE.findall(nfc(text))))
 
 
 def slugify(text: str) -> str:

@@ -1,0 +1,1 @@
+/* a file of its own where the search index goes */
