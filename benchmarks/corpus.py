@@ -134,7 +134,8 @@ def _yaml_list(items: tuple[str, ...]) -> str:
 
 def write_newsgen(root: Path, items: list[Article], persons: list[str], events: list[str]) -> None:
     (root / "newsgen.yaml").write_text(
-        "title: Lưu trữ tổng hợp\ntimezone: Asia/Ho_Chi_Minh\nper_page: 10\n", encoding="utf-8")
+        "title: Lưu trữ tổng hợp\ntimezone: Asia/Ho_Chi_Minh\nper_page: 10\n"
+        "search: false  # Hugo and Pelican build no search index\n", encoding="utf-8")
     for a in items:
         path = root / "content/articles" / f"{a.date:%Y/%m}" / f"{a.slug}.md"
         path.parent.mkdir(parents=True, exist_ok=True)

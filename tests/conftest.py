@@ -79,5 +79,5 @@ def served_sample(tmp_path_factory):
     """The sample archive built for, and served at, http://127.0.0.1:<port>/luu-tru/: (address, output folder)."""
     out = tmp_path_factory.mktemp("served") / "public"
     with serve(out, "/luu-tru/") as address:
-        build(REPOSITORY, out, base_url=address, jobs=1)
+        build(REPOSITORY, out, base_url=address, jobs=1, cache_dir=out.parent / "cache")
         yield address, out

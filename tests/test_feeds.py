@@ -35,7 +35,7 @@ HOSTILE = "</script><script>alert(1)</script> & co"
 def sample(tmp_path_factory) -> Path:
     """The sample archive built under a base_url with a sub-path."""
     out = tmp_path_factory.mktemp("feeds") / "public"
-    build(REPOSITORY, out, base_url=BASE, jobs=1)
+    build(REPOSITORY, out, base_url=BASE, jobs=1, cache_dir=out.parent / "cache")
     return out
 
 
@@ -442,7 +442,7 @@ def test_characters_xml_forbids_are_left_out_of_feeds(site, tmp_path):
 
 
 def test_feeds_and_sitemaps_are_byte_identical_across_builds(sample, tmp_path):
-    build(REPOSITORY, tmp_path / "again", base_url=BASE, jobs=2)
+    build(REPOSITORY, tmp_path / "again", base_url=BASE, jobs=2, cache_dir=tmp_path / "cache")
     for name in ["feed.xml", "rss.xml", "sitemap.xml", "robots.txt", "persons/to-lam/feed.xml"]:
         assert (tmp_path / "again" / name).read_bytes() == (sample / name).read_bytes(), name
 
