@@ -122,7 +122,7 @@ def test_the_search_page_asks_for_nothing_outside_the_site(served_sample, page):
 
 def test_a_site_built_without_base_url_searches_wherever_it_is_served(page, tmp_path):
     out = tmp_path / "public"
-    build(REPOSITORY, out, jobs=1)
+    build(REPOSITORY, out, jobs=1, cache_dir=out.parent / "cache")
     with serve(out, "/mot/noi/khac/") as address:
         page.goto(address + "search/index.html?q=Boeing")
         assert BOEING in results(page)
@@ -133,7 +133,7 @@ def test_a_site_built_without_base_url_searches_wherever_it_is_served(page, tmp_
 
 def test_opened_from_disk_the_search_page_says_why_it_cannot_search(page, tmp_path):
     out = tmp_path / "public"
-    build(REPOSITORY, out, jobs=1)
+    build(REPOSITORY, out, jobs=1, cache_dir=out.parent / "cache")
     page.goto((out / "index.html").as_uri())
     page.locator(".site-search input").fill("Tô Lâm")
     page.locator(".site-search button").click()
