@@ -99,11 +99,15 @@ class Cache:
         return dict(rows.fetchall())
 
     def save_manifest(self, output_dir: Path, entries: Mapping[str, str]) -> None:
-        """Replace the manifest of `output_dir` with `entries`."""
+        """Make `entries` the manifest of `output_dir`, changing only the rows that differ."""
         output = str(output_dir)
-        self._connection.execute("DELETE FROM manifest WHERE output = ?", (output,))
+        before = self.manifest(output_dir)
         self._connection.executemany(
-            "INSERT INTO manifest VALUES (?, ?, ?)", ((output, k, v) for k, v in entries.items()))
+            "DELETE FROM manifest WHERE output = ? AND relpath = ?",
+            ((output, relpath) for relpath in before if relpath not in entries))
+        self._connection.executemany(
+            "INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
+            ((output, relpath, entry) for relpath, entry in entries.items() if before.get(relpath) != entry))
 
     def forget_untouched(self) -> int:
         """Delete the entries this session never touched, in each table where they far outnumber the touched.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import os
 import pickle
 import re
 import time
@@ -63,7 +64,9 @@ def load(
     settings = (config.unsafe_html, config.timezone)
 
     known = files.get_many(str(path) for _, path in sources)
-    shown = [path.relative_to(site_dir).as_posix() for _, path in sources]
+    # Every file is below site_dir: cutting the prefix is what relative_to does, without pathlib's cost.
+    prefix = len(str(site_dir)) + 1
+    shown = [str(path)[prefix:].replace(os.sep, "/") for _, path in sources]
     digests = [_content_digest(path, known.get(str(path)), files) for _, path in sources]
     keys = [_digest(f"{kind}\0{name}\0{settings}\0{digest}")
             for (kind, _), name, digest in zip(sources, shown, digests)]
@@ -183,10 +186,11 @@ def static_files(*folders: Path) -> tuple[StaticFile, ...]:
 
 def _markdown_files(folder: Path) -> list[Path]:
     """The `.md` files below `folder`, skipping hidden ones (editor backups, lock files)."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*.md")
-                  if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    found = []
+    for top, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [os.path.join(top, name) for name in names if name.endswith(".md") and not name.startswith(".")]
+    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
 
 def _parse_text(text: str, shown: str, make) -> tuple[Any, tuple[Problem, ...]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from .model import BuildFailed, OutputFile, Problem, StaticFile, Store, WriteReport
@@ -56,10 +56,10 @@ def write(
         data = static.source.read_bytes() if static else contents.get(key)
         if data is None:  # present a moment ago, unreadable now: a damaged cache
             raise BuildFailed([Problem(relpath, 1, "its rendered bytes cannot be read from the cache: build again")])
-        if _same_bytes(target, data):
+        if _same_bytes(Path(target), data):
             unchanged += 1
         else:
-            _replace(target, data)
+            _replace(Path(target), data)
             written += 1
         entries[relpath] = _entry(target, key)
     pruned = _prune(root, checked, [relpath for relpath in previous if relpath not in entries])
@@ -81,13 +81,13 @@ def intact(output_dir: Path, manifest: Mapping[str, str]) -> bool:
     return True
 
 
-def _entry(target: Path, key: str) -> str:
+def _entry(target: str, key: str) -> str:
     """What the manifest remembers of a file: its key, and the size and time it has on disk now."""
-    stat = target.stat()
+    stat = os.stat(target)
     return f"{stat.st_size}:{stat.st_mtime_ns}:{key}"
 
 
-def _recorded(target: Path, key: str, entry: str | None) -> bool:
+def _recorded(target: str, key: str, entry: str | None) -> bool:
     """Whether the manifest shows `target` holds the bytes of `key`, untouched since it was written."""
     if entry is None or not entry.endswith(":" + key):
         return False
@@ -101,8 +101,11 @@ def _prune(root: Path, checked: _Targets, relpaths: Iterable[str]) -> int:
     """Delete these files a previous build wrote, and the folders they leave empty; return how many."""
     pruned = 0
     for relpath in sorted(relpaths):
-        target = checked(relpath)
-        if isinstance(target, Problem) or target.is_symlink() or not target.is_file():
+        found = checked(relpath)
+        if isinstance(found, Problem):
+            continue
+        target = Path(found)
+        if target.is_symlink() or not target.is_file():
             continue
         target.unlink()
         pruned += 1
@@ -120,15 +123,15 @@ class _Targets:
         self.root = root
         self.inside: dict[str, bool] = {str(root): True}
 
-    def __call__(self, relpath: str) -> Path | Problem:
+    def __call__(self, relpath: str) -> str | Problem:
         """The absolute path for `relpath`, or a Problem when it would leave the root."""
-        parts = PurePosixPath(relpath).parts
-        if not parts or relpath.startswith("/") or "\\" in relpath or any(p in ("..", ".", "") for p in parts):
+        parts = relpath.split("/")
+        if not relpath or relpath.startswith("/") or "\\" in relpath or any(p in ("..", ".", "") for p in parts):
             return Problem(relpath, 1, f"refusing to write outside the output folder: {relpath!r}")
         target = f"{self.root}/{relpath}"
         if not self._inside(os.path.dirname(target)) or (os.path.islink(target) and not self._real_inside(target)):
             return Problem(relpath, 1, f"refusing to write through a link that leaves the output folder: {relpath!r}")
-        return Path(target)
+        return target
 
     def _inside(self, folder: str) -> bool:
         """Whether `folder`, below the root, really is inside it: its parent is, and it is no link out."""
