@@ -374,3 +374,13 @@ def test_nothing_else_may_be_written_into_the_index_folder(site):
         ("newsgen.yaml", "pagefind/index.html"), ("static/pagefind/pagefind-ui.js", "pagefind/pagefind-ui.js")]
     config = SiteConfig(search=False, permalinks=Permalinks(persons="pagefind/"))
     assert plan(archive_of(site_dir, config), config).search_bundle is None
+
+
+def test_only_the_first_page_of_a_person_or_event_lists_the_others(site):
+    files = {f"content/articles/{n}.md": article(f"Bài {n}", f"2024-09-{n + 10}", persons="[Tô Lâm]",
+                                                 events=f"[Sự kiện {n}]") for n in range(3)}
+    for config in (SiteConfig(per_page=2), SiteConfig(per_page=2, base_url="https://example.org/")):
+        pages = pages_by_path(site(files), config)
+        assert len(pages["persons/to-lam/index.html"].context["person"]["events"]) == 3
+        assert pages["persons/to-lam/page/2/index.html"].context["person"]["events"] == []
+        assert pages["persons/to-lam/page/2/index.html"].context["person"]["name"] == "Tô Lâm"

@@ -296,7 +296,11 @@ class _Planner:
         self._list("person", folder, indexes, "person.html", origin=origin, title=person.name,
                    lastmod=self._latest(indexes), feed=(folder, feed_title),
                    meta=self._per_prefix(lambda here: self._person_meta(here, person)),
-                   person=self._per_prefix(lambda here: self._person(here, person, event_ids)))
+                   person=self._per_prefix(
+                       # Only page 1 lists the events: on every page, a leader's list would make the site
+                       # grow with the square of their coverage.
+                       lambda here: self._person(here, person, event_ids if here == folder + "index.html" else ()),
+                       first_page=folder + "index.html"))
         if self.config.base_url:
             self._feeds(folder, feed_title, indexes, origin)
 
@@ -308,19 +312,21 @@ class _Planner:
         self._list("event", folder, indexes, "event.html", origin=origin, title=event.name,
                    lastmod=self._latest(indexes), feed=(folder, feed_title),
                    meta=self._per_prefix(lambda here: self._event_meta(here, event)),
-                   event=self._per_prefix(lambda here: self._event(here, event, person_ids)))
+                   event=self._per_prefix(
+                       lambda here: self._event(here, event, person_ids if here == folder + "index.html" else ()),
+                       first_page=folder + "index.html"))
         if self.config.base_url:
             self._feeds(folder, feed_title, indexes, origin)
 
-    def _per_prefix(self, view: Callable[[str], dict]) -> Callable[[str], dict]:
-        """`view`, made once for each link prefix: the pages of one list at one depth share it."""
-        made: dict[str, dict] = {}
+    def _per_prefix(self, view: Callable[[str], dict], first_page: str | None = None) -> Callable[[str], dict]:
+        """`view`, made once for each link prefix (and for `first_page` apart): pages at one depth share it."""
+        made: dict[tuple[str, bool], dict] = {}
 
         def shared(here: str) -> dict:
-            prefix = self.links.prefix(here)
-            if prefix not in made:
-                made[prefix] = view(here)
-            return made[prefix]
+            key = (self.links.prefix(here), here == first_page)
+            if key not in made:
+                made[key] = view(here)
+            return made[key]
         return shared
 
     def _archive_pages(self) -> None:
@@ -613,7 +619,7 @@ def page_window(number: int, count: int) -> list[int]:
 
     Listing every page would make each page of a 1,000-page list name all 1,000.
     """
-    shown = sorted({1, 2, count - 1, count, *range(number - 2, number + 3)} & set(range(1, count + 1)))
+    shown = sorted(k for k in {1, 2, count - 1, count, *range(number - 2, number + 3)} if 1 <= k <= count)
     window: list[int] = []
     for k in shown:
         if window and k > window[-1] + 1:
