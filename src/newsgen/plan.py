@@ -291,41 +291,44 @@ class _Planner:
     def _person_pages(self, person: Person) -> None:
         indexes = self.archive.person_articles.get(person.id, ())
         event_ids = tuple(dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i]))
-        folder, origin = self._person_dir(person.id), person.path or f"person {person.name!r}"
-        feed_title = f"{person.name} – {self.config.title}"
-        self._list("person", folder, indexes, "person.html", origin=origin, title=person.name,
-                   lastmod=self._latest(indexes), feed=(folder, feed_title),
-                   meta=self._per_prefix(lambda here: self._person_meta(here, person)),
-                   person=self._per_prefix(
-                       # Only page 1 lists the events: on every page, a leader's list would make the site
-                       # grow with the square of their coverage.
-                       lambda here: self._person(here, person, event_ids if here == folder + "index.html" else ()),
-                       first_page=folder + "index.html"))
-        if self.config.base_url:
-            self._feeds(folder, feed_title, indexes, origin)
+        self._entity_pages("person", person, self._person_dir(person.id), indexes,
+                           meta=lambda here: self._person_meta(here, person),
+                           view=lambda here, first: self._person(here, person, event_ids if first else ()))
 
     def _event_pages(self, event: Event) -> None:
         indexes = self.archive.event_articles.get(event.id, ())
         person_ids = tuple(dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i]))
-        folder, origin = self._event_dir(event.id), event.path or f"event {event.name!r}"
-        feed_title = f"{event.name} – {self.config.title}"
-        self._list("event", folder, indexes, "event.html", origin=origin, title=event.name,
+        self._entity_pages("event", event, self._event_dir(event.id), indexes,
+                           meta=lambda here: self._event_meta(here, event),
+                           view=lambda here, first: self._event(here, event, person_ids if first else ()))
+
+    def _entity_pages(self, kind: str, entity: Person | Event, folder: str, indexes: Sequence[int],
+                      meta: Callable[[str], dict], view: Callable[[str, bool], dict]) -> None:
+        """The paginated pages of a person or event, and their feeds.
+
+        `view(here, first)` is the entity's own data; only the first page lists
+        the related events or persons: on every page, a leader's list would
+        make the site grow with the square of their coverage.
+        """
+        origin = entity.path or f"{kind} {entity.name!r}"
+        first_page = folder + "index.html"
+        feed_title = f"{entity.name} – {self.config.title}"
+        self._list(kind, folder, indexes, f"{kind}.html", origin=origin, title=entity.name,
                    lastmod=self._latest(indexes), feed=(folder, feed_title),
-                   meta=self._per_prefix(lambda here: self._event_meta(here, event)),
-                   event=self._per_prefix(
-                       lambda here: self._event(here, event, person_ids if here == folder + "index.html" else ()),
-                       first_page=folder + "index.html"))
+                   meta=self._by_depth(first_page, lambda here, first: meta(here)),
+                   **{kind: self._by_depth(first_page, view)})
         if self.config.base_url:
             self._feeds(folder, feed_title, indexes, origin)
 
-    def _per_prefix(self, view: Callable[[str], dict], first_page: str | None = None) -> Callable[[str], dict]:
-        """`view`, made once for each link prefix (and for `first_page` apart): pages at one depth share it."""
+    def _by_depth(self, first_page: str, view: Callable[[str, bool], dict]) -> Callable[[str], dict]:
+        """`view(here, first)`, made once per link prefix and per first-or-not: pages at one depth share it."""
         made: dict[tuple[str, bool], dict] = {}
 
         def shared(here: str) -> dict:
-            key = (self.links.prefix(here), here == first_page)
+            first = here == first_page
+            key = (self.links.prefix(here), first)
             if key not in made:
-                made[key] = view(here)
+                made[key] = view(here, first)
             return made[key]
         return shared
 
