@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from .cache import CACHE_DIR, CACHE_FILE, Cache
 from .config import CONFIG_FILE, load_config
 from .index import index
-from .load import load
+from .load import RECENT_NS, load
 from .model import BuildReport, OutputFile, UsageError, WriteReport
 from .plan import plan
 from .render import render
@@ -73,7 +73,8 @@ def build(
         # Nothing changed since the last build into this folder: its report is the answer.
         inputs = sources_fingerprint(site_dir, theme, f"{fingerprint} {config} {drafts} {now}")
         last = _last_build(cache, output_dir, inputs)
-        if last and not dry_run and intact(output_dir, cache.manifest(output_dir)):
+        manifest = cache.manifest(output_dir)
+        if last and not dry_run and intact(output_dir, manifest):
             return replace(last, seconds=time.perf_counter() - started)
 
         bodies, pages = cache.table("bodies"), cache.table("pages")
@@ -93,9 +94,8 @@ def build(
         written = WriteReport(written=0, unchanged=0)
         if not dry_run:
             progress("write")
-            written = write(rendered.files + index_files, site.static_files, output_dir, pages,
-                            cache.manifest(output_dir))
-            cache.save_manifest(output_dir, written.manifest)
+            written = write(rendered.files + index_files, site.static_files, output_dir, pages, manifest)
+            cache.save_manifest(output_dir, written.manifest, before=manifest)
             cache.forget_untouched()
 
         report = BuildReport(
@@ -165,7 +165,7 @@ def sources_fingerprint(site_dir: Path, theme: Path, settings: str) -> str | Non
     second change from the first (see load): the build then runs in full.
     """
     digest = hashlib.sha256(settings.encode())
-    recent = time.time_ns() - 2_000_000_000
+    recent = time.time_ns() - RECENT_NS
     folders = [site_dir / "content", site_dir / "templates", site_dir / "static",
                theme / "templates", theme / "static"]
     for number, folder in enumerate(folders):

@@ -98,10 +98,14 @@ class Cache:
             "SELECT relpath, entry FROM manifest WHERE output = ?", (str(output_dir),))
         return dict(rows.fetchall())
 
-    def save_manifest(self, output_dir: Path, entries: Mapping[str, str]) -> None:
-        """Make `entries` the manifest of `output_dir`, changing only the rows that differ."""
+    def save_manifest(self, output_dir: Path, entries: Mapping[str, str],
+                      before: Mapping[str, str] | None = None) -> None:
+        """Make `entries` the manifest of `output_dir`, changing only the rows that differ from `before`.
+
+        `before` is the manifest as read at the start of the build (read again when not given).
+        """
         output = str(output_dir)
-        before = self.manifest(output_dir)
+        before = self.manifest(output_dir) if before is None else before
         self._connection.executemany(
             "DELETE FROM manifest WHERE output = ? AND relpath = ?",
             ((output, relpath) for relpath in before if relpath not in entries))

@@ -101,17 +101,18 @@ _FOLDERS = {"article": "articles", "person": "persons", "event": "events"}
 # A file changed twice within the file system's time resolution keeps its
 # modification time: a stat this recent is not remembered, so the file is
 # hashed again next time.
-_RECENT_NS = 2_000_000_000
+RECENT_NS = 2_000_000_000
 
 
 def _content_digest(path: Path, known: bytes | None, files: Store) -> str:
     """The hash of a file's bytes; `known` (from `files`) gives it when its time and size are unchanged."""
     stat = path.stat()
     seen = f"{stat.st_mtime_ns}:{stat.st_size}:"
-    if known is not None and known.decode().startswith(seen):
-        return known.decode()[len(seen):]
+    remembered = known.decode() if known is not None else ""
+    if remembered.startswith(seen):
+        return remembered[len(seen):]
     digest = _digest(path.read_bytes())
-    if time.time_ns() - stat.st_mtime_ns > _RECENT_NS:
+    if time.time_ns() - stat.st_mtime_ns > RECENT_NS:
         files.put(str(path), (seen + digest).encode())
     return digest
 

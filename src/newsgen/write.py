@@ -68,17 +68,9 @@ def write(
 
 def intact(output_dir: Path, manifest: Mapping[str, str]) -> bool:
     """Whether `output_dir` holds every file of `manifest` as it was written (same size and time)."""
-    if not manifest:
-        return False
     root = str(output_dir.resolve())
-    for relpath, entry in manifest.items():
-        try:
-            stat = os.stat(f"{root}/{relpath}")
-        except OSError:
-            return False
-        if not entry.startswith(f"{stat.st_size}:{stat.st_mtime_ns}:"):
-            return False
-    return True
+    return bool(manifest) and all(_recorded(f"{root}/{relpath}", entry.split(":", 2)[-1], entry)
+                                  for relpath, entry in manifest.items())
 
 
 def _entry(target: str, key: str) -> str:
@@ -93,7 +85,7 @@ def _recorded(target: str, key: str, entry: str | None) -> bool:
         return False
     try:
         return _entry(target, key) == entry
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:
         return False
 
 
