@@ -58,3 +58,9 @@ def test_search_d_words_are_the_folded_words_written_with_đ_once_each():
     assert search_d_words("Đoàn đại biểu Quốc hội đã đến Đà Nẵng; đoàn ĐẠI biểu") == "doan dai da den"
     assert search_d_words("Tô Lâm thăm Cuba") == ""
     assert search_d_words(unicodedata.normalize("NFD", "Đại sứ")) == "dai"
+
+
+def test_a_contained_path_stays_below_the_folder_it_is_joined_to():
+    from newsgen.text import is_contained
+    assert is_contained("a/b/index.html") and is_contained("feed.xml")
+    assert not any(is_contained(p) for p in ["", "/etc/passwd", "../x", "a/../../b", "a\\..\\b", "a//b", "./a"])

@@ -24,14 +24,15 @@ import json
 import re
 import subprocess
 import tempfile
-from pathlib import Path, PurePosixPath
 from importlib import metadata
+from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 import cbor2
 from pagefind.service import get_executable
 
 from .model import OutputFile, Store, ToolFailed
+from .text import is_contained
 
 # Pages without this marker are left out (list pages, the home page, 404), and
 # Pagefind indexes every page it is given when none carries it.
@@ -49,7 +50,7 @@ def search_files(pages: Sequence[OutputFile], contents: Store, language: str, bu
     the indexer runs only when a page changed. Raises ToolFailed when the
     Pagefind binary is missing or fails.
     """
-    html = [page for page in pages if page.relpath.endswith(".html") and _inside(page.relpath)]
+    html = [page for page in pages if page.relpath.endswith(".html") and is_contained(page.relpath)]  # write refuses the others
     memo = "search:" + hashlib.sha256(json.dumps(
         [PAGEFIND_VERSION, language, bundle, [(page.relpath, page.key) for page in html]]).encode()).hexdigest()
     remembered = _remembered(contents.get(memo), contents)
@@ -174,10 +175,3 @@ def _sha1(data: bytes) -> str:
 def _language_code(language: str) -> str:
     """Pagefind names its index by the ISO 639-1 part of a code ("vi" for "vi-VN")."""
     return re.split(r"[-_]", language)[0].lower()
-
-
-def _inside(relpath: str) -> bool:
-    """Whether `relpath` stays inside the folder it is joined to (`write` refuses the others with a problem)."""
-    parts = PurePosixPath(relpath).parts
-    return bool(parts) and not relpath.startswith("/") and "\\" not in relpath and \
-        not any(p in ("..", ".", "") for p in parts)

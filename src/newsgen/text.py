@@ -68,3 +68,9 @@ def slugify(text: str) -> str:
 def is_slug(text: str) -> bool:
     """Whether `text` is already a clean URL segment: lowercase ASCII words joined by hyphens."""
     return bool(_SLUG_RE.match(text))
+
+
+def is_contained(relpath: str) -> bool:
+    """Whether `relpath`, joined to a folder, names something inside it: relative, `/`-separated, no `..`, `.` or empty part."""
+    return bool(relpath) and not relpath.startswith("/") and "\\" not in relpath and \
+        not any(part in ("..", ".", "") for part in relpath.split("/"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from .model import BuildFailed, OutputFile, Problem, StaticFile, Store, WriteReport
+from .text import is_contained
 
 
 def write(
@@ -117,8 +118,7 @@ class _Targets:
 
     def __call__(self, relpath: str) -> str | Problem:
         """The absolute path for `relpath`, or a Problem when it would leave the root."""
-        parts = relpath.split("/")
-        if not relpath or relpath.startswith("/") or "\\" in relpath or any(p in ("..", ".", "") for p in parts):
+        if not is_contained(relpath):
             return Problem(relpath, 1, f"refusing to write outside the output folder: {relpath!r}")
         target = f"{self.root}/{relpath}"
         if not self._inside(os.path.dirname(target)) or (os.path.islink(target) and not self._real_inside(target)):
