@@ -114,11 +114,9 @@ def _render_all(dirs: tuple[str, ...], todo: list[Page], bodies: Store, jobs: in
 
 def _with_bodies(batch: list[Page], bodies: Store) -> list[tuple[Page, dict[str, str | None]]]:
     """Each page with the article bodies it shows, fetched now so only a batch's bodies are in memory."""
-    fetched = []
-    for page in batch:
-        found = {key: bodies.get(key) for key in page.bodies}
-        fetched.append((page, {key: None if html is None else html.decode("utf-8") for key, html in found.items()}))
-    return fetched
+    found = bodies.get_many(key for page in batch for key in page.bodies)
+    return [(page, {key: found[key].decode("utf-8") if key in found else None for key in page.bodies})
+            for page in batch]
 
 
 def _render_batch(dirs: tuple[str, ...], batch: list[tuple[Page, dict[str, str | None]]]) -> list[bytes | Problem]:
