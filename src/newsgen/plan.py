@@ -94,6 +94,8 @@ class _Planner:
         # and forgotten past _MEMO_LIMIT, so memory does not grow with the archive.
         self.cards: dict[tuple[str, int], dict] = {}
         self.entity_links: dict[tuple[str, str, str], dict] = {}
+        self.site_views: dict[str, dict] = {}
+        self.feed_views: dict[tuple[str, tuple[str, str] | None], list[dict]] = {}
         self.modified = [a.updated or a.date for a in archive.articles]
         self.sitemap_entries: list[dict] = []
         self.feed_entries: dict[int, dict] = {}
@@ -249,6 +251,12 @@ class _Planner:
             self.pages.append(PageRecipe(relpath, template, make_context, bodies))
 
     def _site(self, here: str) -> dict[str, Any]:
+        prefix = self.links.prefix(here)
+        if prefix not in self.site_views:
+            self.site_views[prefix] = self._site_view(here)
+        return self.site_views[prefix]
+
+    def _site_view(self, here: str) -> dict[str, Any]:
         href = self.links.href
         p = self.permalinks
         return {
@@ -379,6 +387,13 @@ class _Planner:
         """The feeds a page announces: its own (a person's, an event's), then the site's."""
         if not self.config.base_url:
             return []
+        key = (self.links.prefix(here), own)
+        if key not in self.feed_views:
+            _make_room(self.feed_views)
+            self.feed_views[key] = self._feed_links_view(here, own)
+        return self.feed_views[key]
+
+    def _feed_links_view(self, here: str, own: tuple[str, str] | None) -> list[dict]:
         feeds = [own] if own else []
         feeds.append(("", self.config.title))
         return [{"type": media_type, "format": name, "title": title, "url": self.links.href(here, folder + file)}
