@@ -9,8 +9,7 @@ a `base_url`, since every address in them must be absolute.
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 from urllib.parse import quote, urlsplit
@@ -50,6 +49,8 @@ class Links:
     """Makes the link from one output file to another, by the site's link style."""
 
     base_path: str  # "" for relative links, else the base_url's path ending in "/"
+    # Targets already made: a site links to each of its pages from many others.
+    targets: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def href(self, from_file: str, to: str) -> str:
         """The link from output file `from_file` to `to`: a folder (ending in '/') or a file, both site-relative."""
@@ -66,14 +67,14 @@ class Links:
 
     def target(self, to: str) -> str:
         """The part of a link after the prefix: `to` quoted, naming `index.html` for folders without a base path."""
-        if self.base_path:
-            return _quoted(to)  # the base path comes from a URL: already quoted
-        return _quoted(to + "index.html" if to.endswith("/") or to == "" else to)
-
-
-@functools.lru_cache(maxsize=65536)
-def _quoted(path: str) -> str:
-    return quote(path)
+        target = self.targets.get(to)
+        if target is None:
+            if self.base_path:
+                target = quote(to)  # the base path comes from a URL: already quoted
+            else:
+                target = quote(to + "index.html" if to.endswith("/") or to == "" else to)
+            self.targets[to] = target
+        return target
 
 
 class _Planner:
@@ -90,8 +91,8 @@ class _Planner:
         self.person_by_id = {p.id: p for p in archive.persons}
         self.event_by_id = {e.id: e for e in archive.events}
         self.article_dirs = [self._article_dir(a) for a in archive.articles]
-        # Views that depend on a page only through its link prefix, made once per prefix
-        # and forgotten past _MEMO_LIMIT, so memory does not grow with the archive.
+        # Views that depend on a page only through its link prefix, made once per prefix;
+        # those made per article are forgotten past _MEMO_LIMIT, so they do not fill memory.
         self.cards: dict[tuple[str, int], dict] = {}
         self.entity_links: dict[tuple[str, str, str], dict] = {}
         self.site_views: dict[str, dict] = {}
@@ -547,7 +548,6 @@ class _Planner:
         key = (self.links.prefix(here), kind, entity_id)
         link = self.entity_links.get(key)
         if link is None:
-            _make_room(self.entity_links)
             if kind == "person":
                 name, folder = self.person_by_id[entity_id].name, self._person_dir(entity_id)
             else:
