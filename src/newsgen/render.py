@@ -53,6 +53,7 @@ def render(
     bodies = MemoryStore() if bodies is None else bodies
     dirs = tuple(str(d) for d in template_dirs)
     salt = templates_fingerprint(template_dirs)
+    _forget_if_changed(dirs, salt)
     keys = [page_key(salt, page) for page in plan.pages]
     done = pages.present(keys)
     todo = [(key, page) for key, page in zip(keys, plan.pages) if key not in done]
@@ -158,6 +159,20 @@ _PAGE_BODIES: contextvars.ContextVar[Mapping[str, str | None]] = contextvars.Con
 
 
 _ENVIRONMENTS: dict[tuple[str, ...], jinja2.Environment] = {}
+
+
+_SALTS: dict[tuple[str, ...], str] = {}
+
+
+def _forget_if_changed(dirs: tuple[str, ...], salt: str) -> None:
+    """Drop this process's environment for `dirs` when their files changed (a long-running `serve`).
+
+    Jinja2 reloads an edited template, but keeps using a theme template after
+    the site adds its own override of it in an earlier folder.
+    """
+    if _SALTS.get(dirs) != salt:
+        _ENVIRONMENTS.pop(dirs, None)
+        _SALTS[dirs] = salt
 
 
 def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
