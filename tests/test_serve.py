@@ -202,6 +202,31 @@ def test_addresses_map_to_files_and_nothing_leaves_the_preview(site, tmp_path):
         assert status == 404 and "mật khẩu" not in body
 
 
+def test_only_requests_naming_the_loopback_address_are_answered(site):
+    site_dir = site(sample_files())
+    with serving(site_dir) as server:
+        for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}"):
+            assert get_with_host(server, host)[0] == 200
+        for host in (f"attacker.example:{server.port}", "", "[::1"):
+            status, body = get_with_host(server, host)
+            assert status == 403 and "Tiếp Chủ tịch Boeing" not in body, host
+        assert "Traceback" not in "".join(server.stderr)
+
+
+def get_with_host(server: Server, host: str) -> tuple[int, str]:
+    """GET the site's root with this Host header, as a page using DNS rebinding would send it."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        connection.putrequest("GET", server.base_path, skip_host=True)
+        if host:
+            connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
 def test_without_a_base_url_the_preview_is_served_at_the_root_with_relative_links(site):
     site_dir = site({**sample_files(), "newsgen.yaml": "search: false\n"})
     with serving(site_dir, "--drafts") as server:

@@ -71,7 +71,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if isinstance(outcome.failure, BuildFailed):
             _print_problems(args.site_dir, outcome.failure, "the preview shows them until they are fixed")
         elif outcome.failure is not None:
-            print(f"newsgen: {outcome.failure}; the preview shows it until it is fixed", file=sys.stderr, flush=True)
+            print(f"newsgen: {outcome.problems[0]}; the preview shows it until it is fixed", file=sys.stderr,
+                  flush=True)
         elif not args.quiet:
             _print_warnings(outcome.report)
             print(f"newsgen: built {outcome.report.summary()}", flush=True)

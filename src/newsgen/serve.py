@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import html
 import http.server
+import ipaddress
 import os
 import secrets
 import signal
 import socket
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ from .build import build
 from .cache import CACHE_DIR
 from .config import CONFIG_FILE, load_config
 from .mediatypes import media_type
-from .model import BuildFailed, BuildReport, ToolFailed
+from .model import BuildFailed, BuildReport, ToolFailed, UsageError
 
 PREVIEW_DIR = "preview"
 """The preview's folder below the site's cache folder."""
@@ -54,7 +56,7 @@ class Outcome:
 
     report: BuildReport | None
     problems: tuple[str, ...] = ()
-    failure: BuildFailed | ToolFailed | None = None
+    failure: Exception | None = None
 
 
 class Preview:
@@ -159,6 +161,8 @@ def serve(
         base_path = _base_path(site_dir, base_url, preview.base_path)
         with preview.building():
             outcome = _build(site_dir, folder, origin + base_path if base_path else None, drafts, use_cache, progress)
+            if isinstance(outcome.failure, UsageError) and server.preview is None:
+                raise outcome.failure  # no site to serve at all
             preview.finished(outcome, base_path or "/")
         on_build(outcome)
 
@@ -178,7 +182,7 @@ def serve(
         if thread.is_alive():
             server.shutdown()
         server.server_close()
-        if main:
+        if main and previous is not None:
             signal.signal(signal.SIGINT, previous)
 
 
@@ -200,8 +204,29 @@ def _server(bind: str, port: int) -> http.server.ThreadingHTTPServer:
         address_family = socket.AF_INET6 if ":" in bind else socket.AF_INET
         daemon_threads = True  # open event streams must not keep the process alive
         preview: Preview | None = None
+        # On a loopback address, the names a browser on this machine reaches it by; elsewhere any.
+        hosts = frozenset({"127.0.0.1", "localhost", "::1", bind}) if _is_loopback(bind) else frozenset()
+
+        def handle_error(self, request, client_address) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a tab closed mid-answer is no error
+                super().handle_error(request, client_address)
 
     return Server((bind, port), _Handler)
+
+
+def _host_name(header: str) -> str | None:
+    """The host named by a Host header, without its port; None when it names none."""
+    try:
+        return urlsplit(f"//{header}").hostname
+    except ValueError:
+        return None
+
+
+def _is_loopback(bind: str) -> bool:
+    try:
+        return ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return bind == "localhost"
 
 
 def _base_path(site_dir: Path, base_url: str | None, previous: str) -> str:
@@ -224,8 +249,10 @@ def _build(site_dir: Path, folder: Path, base_url: str | None, drafts: bool, use
         report = build(site_dir, folder, base_url=base_url, drafts=drafts, use_cache=use_cache, progress=progress)
     except BuildFailed as failure:
         return Outcome(None, tuple(str(problem) for problem in failure.problems), failure)
-    except ToolFailed as failure:
+    except (ToolFailed, UsageError) as failure:
         return Outcome(None, (str(failure),), failure)
+    except Exception as failure:  # e.g. a file deleted while being read (a checkout): the next change builds again
+        return Outcome(None, (f"the build stopped: {type(failure).__name__}: {failure}",), failure)
     return Outcome(report)
 
 
@@ -290,12 +317,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self, with_body: bool) -> None:
         preview: Preview = self.server.preview  # type: ignore[attr-defined]
+        hosts: frozenset[str] = self.server.hosts  # type: ignore[attr-defined]
+        if hosts and _host_name(self.headers.get("Host", "")) not in hosts:
+            # A page elsewhere may point a name of its own at this machine (DNS rebinding): only
+            # requests that name this server by its loopback address are answered.
+            self._send(*_text(403, "refused: this preview answers only to its own address"), with_body)
+            return
         url = urlsplit(self.path)
         if url.path == EVENTS_PATH:
             self._events(preview)
             return
         with preview.reading():
             status, headers, body = _response(preview, url.path, url.query)
+        self._send(status, headers, body, with_body)
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes, with_body: bool) -> None:
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
