@@ -5,8 +5,8 @@ import json
 import pytest
 from lxml import etree
 
-from newsgen.model import BuildFailed, MemoryStore, Page, Plan
-from newsgen.render import render
+from newsgen.model import BuildFailed, MemoryStore, Page, PageRecipe, Plan, PlannedPages
+from newsgen.render import _CHUNK, render
 from newsgen.theme import default_theme_dir
 
 from conftest import write_files
@@ -79,6 +79,37 @@ def test_the_same_pages_render_the_same_bytes_in_one_or_many_processes(tmp_path)
     pooled = render(Plan(pages=pages), [tmp_path / "t"], jobs=2, pages=pooled_store)
     assert single == pooled and single_store == pooled_store and len(single_store) == 300
     assert [f.relpath for f in single.files] == [p.relpath for p in pages]
+
+
+def test_contexts_are_made_a_chunk_at_a_time_while_pages_render(tmp_path):
+    """Render never holds the whole site's contexts: the first page is stored before most contexts exist."""
+    write_files(tmp_path / "t", {"page.html": "{{ n }}"})
+    made: list[int] = []
+    made_at_first_store: list[int] = []
+
+    def make(n):
+        made.append(n)
+        return {"n": n}
+
+    class WatchingStore(MemoryStore):
+        def put(self, key, value):
+            if not made_at_first_store:
+                made_at_first_store.append(len(made))
+            super().put(key, value)
+
+    total = 3 * _CHUNK
+    recipes = [PageRecipe(f"p{n}/index.html", "page.html", lambda n=n: make(n)) for n in range(total)]
+    rendered = render(Plan(pages=PlannedPages(recipes)), [tmp_path / "t"], jobs=1, pages=WatchingStore())
+    assert rendered.rendered == total and sorted(made) == list(range(total))
+    assert made_at_first_store == [_CHUNK]
+
+
+def test_planned_pages_make_each_context_when_taken():
+    calls = []
+    pages = PlannedPages([PageRecipe(f"{n}.html", "t.html", lambda n=n: calls.append(n) or {"n": n}) for n in range(3)])
+    assert calls == [] and len(pages) == 3
+    assert pages[1] == Page("1.html", "t.html", {"n": 1}) and calls == [1]
+    assert [page.context["n"] for page in pages] == [0, 1, 2] and calls == [1, 0, 1, 2]
 
 
 def test_pages_found_in_the_store_are_not_rendered_again(tmp_path):

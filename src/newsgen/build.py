@@ -50,7 +50,9 @@ def build(
     sitemap on, built without one, reads the clock, since that file is about
     the moment of publishing. The stages memoise into the cache in
     `cache_dir` (default `site_dir/.newsgen/`); without `use_cache` they use
-    a throwaway one: the result is the same, only slower.
+    a throwaway one: the result is the same, only slower. Worker processes
+    import the caller's main module, so a script calling build() needs the
+    usual `if __name__ == "__main__":` guard of multiprocessing.
     """
     started = time.perf_counter()
     site_dir = site_dir.resolve()

@@ -9,7 +9,6 @@ import os
 import pickle
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Mapping
@@ -22,6 +21,7 @@ from .config import SiteConfig
 from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
 from .structured import xml_safe
 from .text import is_slug, slugify
+from .workers import worker_pool
 from .yamltext import Fields, decode_text, parse_mapping
 
 ARTICLE_KEYS = {
@@ -146,7 +146,7 @@ def _parse_all(work: list[tuple], jobs: int):
     if jobs == 1:
         yield from (_parse(*item) for item in work)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:
         yield from pool.map(_parse, *zip(*work), chunksize=max(1, len(work) // (jobs * 8)))
 
 

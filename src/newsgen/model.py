@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, overload
 
 
 @dataclass(frozen=True, order=True)
@@ -167,10 +167,51 @@ class Page:
 
 
 @dataclass(frozen=True)
+class PageRecipe:
+    """A page whose output path is settled and whose context is made only when asked for."""
+
+    relpath: str
+    template: str
+    make_context: Callable[[], Mapping[str, Any]]
+    bodies: tuple[str, ...] = ()
+
+
+class PlannedPages(Sequence[Page]):
+    """The pages of a plan, each context made afresh when its page is taken.
+
+    A site's contexts together outweigh everything else a build holds, so
+    none is kept: whoever iterates holds only the pages it has not let go of.
+    """
+
+    def __init__(self, recipes: Sequence[PageRecipe]):
+        self._recipes = tuple(recipes)
+
+    def __len__(self) -> int:
+        return len(self._recipes)
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Page]: ...
+    def __getitem__(self, index: int | slice) -> Page | list[Page]:
+        if isinstance(index, slice):
+            return [_cooked(recipe) for recipe in self._recipes[index]]
+        return _cooked(self._recipes[index])
+
+    def __iter__(self) -> Iterator[Page]:
+        return (_cooked(recipe) for recipe in self._recipes)
+
+
+def _cooked(recipe: PageRecipe) -> Page:
+    return Page(recipe.relpath, recipe.template, recipe.make_context(), recipe.bodies)
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything the site will contain: pages to render and files to copy."""
 
-    pages: tuple[Page, ...]
+    pages: Sequence[Page]
+    """A tuple of Pages, or PlannedPages making each context on demand: iterate it once where you can."""
     static_files: tuple[StaticFile, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things the user should know that do not stop the build, one sentence each."""

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from . import structured
 from .config import CONFIG_FILE, SiteConfig
-from .model import Archive, Article, BuildFailed, Event, Page, Person, Plan, Problem
+from .model import Archive, Article, BuildFailed, Event, PageRecipe, Person, Plan, PlannedPages, Problem
 
 NOT_FOUND = "404.html"
 # Pagefind's own default folder name; the search page loads its scripts from here.
@@ -29,6 +29,8 @@ NEWS_WINDOW = timedelta(days=2)
 NEWS_MAX_ENTRIES = 1_000
 # The `updated` of a feed without entries: fixed, since the build clock must never reach the output.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Shared views (cards, links, feed entries) kept at once: enough for the pages near each other in the plan.
+_MEMO_LIMIT = 20_000
 NO_BASE_URL_WARNING = ("no base_url, so no feeds, sitemap or robots.txt: they need absolute addresses "
                        "(set base_url in newsgen.yaml or pass --base-url)")
 
@@ -82,15 +84,18 @@ class _Planner:
         self.links = Links(urlsplit(config.base_url).path if config.base_url else "")
         self.og_locale = config.og_locale
         self.permalinks = config.permalinks
-        self.pages: list[Page] = []
+        self.pages: list[PageRecipe] = []
         self.owners: dict[str, str] = {}
         self.problems: list[Problem] = []
         self.person_by_id = {p.id: p for p in archive.persons}
         self.event_by_id = {e.id: e for e in archive.events}
         self.article_dirs = [self._article_dir(a) for a in archive.articles]
-        # Views that depend on a page only through its link prefix, made once per prefix.
+        # Views that depend on a page only through its link prefix, made once per prefix
+        # and forgotten past _MEMO_LIMIT, so memory does not grow with the archive.
         self.cards: dict[tuple[str, int], dict] = {}
         self.entity_links: dict[tuple[str, str, str], dict] = {}
+        self.site_views: dict[str, dict] = {}
+        self.feed_views: dict[tuple[str, tuple[str, str] | None], list[dict]] = {}
         self.modified = [a.updated or a.date for a in archive.articles]
         self.sitemap_entries: list[dict] = []
         self.feed_entries: dict[int, dict] = {}
@@ -134,7 +139,7 @@ class _Planner:
             self._keep_bundle_folder_free()
         if self.problems:
             raise BuildFailed(self.problems)
-        return Plan(pages=tuple(self.pages), static_files=archive.static_files, warnings=tuple(warnings),
+        return Plan(pages=PlannedPages(self.pages), static_files=archive.static_files, warnings=tuple(warnings),
                     search_bundle=SEARCH_BUNDLE if self.config.search else None)
 
     # -- paths ---------------------------------------------------------
@@ -211,33 +216,47 @@ class _Planner:
         if not self._claim(relpath, origin):
             return
         here = relpath
-        page: dict[str, Any] = {
-            "kind": kind,
-            "title": title,
-            "url": self.links.href(here, _folder_of(here)),
-            "canonical": self._absolute(_folder_of(here)),
-            "pagination": pagination,
-            "description": self.config.description,
-            "image": None,
-            "json_ld": None,
-            "feeds": self._feed_links(here, feed),
-        }
-        if meta is not None:
-            page.update(meta(here))
-        context: dict[str, Any] = {"site": self._site(here), "page": page}
-        for name, value in parts.items():
-            context[name] = value(here) if callable(value) else value
-        self.pages.append(Page(relpath=relpath, template=template, context=context, bodies=bodies))
-        if in_sitemap and page["canonical"]:
-            self.sitemap_entries.append({"loc": page["canonical"], "lastmod": lastmod.isoformat() if lastmod else None})
+        canonical = self._absolute(_folder_of(here))
 
-    def _add_file(self, relpath: str, template: str, origin: str, bodies: tuple[str, ...] = (), **context: Any) -> None:
-        """Add one file that is not an HTML page (a feed, a sitemap, robots.txt), with its plain-data context."""
+        def make_context() -> dict[str, Any]:
+            page: dict[str, Any] = {
+                "kind": kind,
+                "title": title,
+                "url": self.links.href(here, _folder_of(here)),
+                "canonical": canonical,
+                "pagination": pagination,
+                "description": self.config.description,
+                "image": None,
+                "json_ld": None,
+                "feeds": self._feed_links(here, feed),
+            }
+            if meta is not None:
+                page.update(meta(here))
+            context: dict[str, Any] = {"site": self._site(here), "page": page}
+            for name, value in parts.items():
+                context[name] = value(here) if callable(value) else value
+            return context
+
+        self.pages.append(PageRecipe(relpath, template, make_context, bodies))
+        if in_sitemap and canonical:
+            self.sitemap_entries.append({"loc": canonical, "lastmod": lastmod.isoformat() if lastmod else None})
+
+    def _add_file(self, relpath: str, template: str, origin: str, bodies: tuple[str, ...] = (),
+                  **context: Callable[[], Any] | Any) -> None:
+        """Add one file that is not an HTML page (a feed, a sitemap, robots.txt); each part is a value or a function making it."""
         if self._claim(relpath, origin):
-            self.pages.append(Page(relpath=relpath, template=template, bodies=bodies,
-                                   context={"site": self._site(relpath), **context}))
+            def make_context() -> dict[str, Any]:
+                made = {name: value() if callable(value) else value for name, value in context.items()}
+                return {"site": self._site(relpath), **made}
+            self.pages.append(PageRecipe(relpath, template, make_context, bodies))
 
     def _site(self, here: str) -> dict[str, Any]:
+        prefix = self.links.prefix(here)
+        if prefix not in self.site_views:
+            self.site_views[prefix] = self._site_view(here)
+        return self.site_views[prefix]
+
+    def _site_view(self, here: str) -> dict[str, Any]:
         href = self.links.href
         p = self.permalinks
         return {
@@ -368,6 +387,13 @@ class _Planner:
         """The feeds a page announces: its own (a person's, an event's), then the site's."""
         if not self.config.base_url:
             return []
+        key = (self.links.prefix(here), own)
+        if key not in self.feed_views:
+            _make_room(self.feed_views)
+            self.feed_views[key] = self._feed_links_view(here, own)
+        return self.feed_views[key]
+
+    def _feed_links_view(self, here: str, own: tuple[str, str] | None) -> list[dict]:
         feeds = [own] if own else []
         feeds.append(("", self.config.title))
         return [{"type": media_type, "format": name, "title": title, "url": self.links.href(here, folder + file)}
@@ -391,14 +417,17 @@ class _Planner:
             "updated": updated.isoformat(),
             "updated_rfc822": structured.rfc822(updated),
         })
-        feed["entries"] = [self._feed_entry(i) for i in newest]
         bodies = tuple(self.archive.articles[i].body for i in newest)
-        self._add_file(folder + ATOM, "atom.xml", f"the Atom feed of {origin}", bodies=bodies, feed=feed)
-        self._add_file(folder + RSS, "rss.xml", f"the RSS feed of {origin}", bodies=bodies, feed=feed)
+
+        def make_feed() -> dict:
+            return {**feed, "entries": [self._feed_entry(i) for i in newest]}
+        self._add_file(folder + ATOM, "atom.xml", f"the Atom feed of {origin}", bodies=bodies, feed=make_feed)
+        self._add_file(folder + RSS, "rss.xml", f"the RSS feed of {origin}", bodies=bodies, feed=make_feed)
 
     def _feed_entry(self, i: int) -> dict:
         """One article as a feed entry (made once, shared by every feed holding it); its id is its address."""
         if i not in self.feed_entries:
+            _make_room(self.feed_entries)
             article = self.archive.articles[i]
             url = self._absolute(self.article_dirs[i])
             persons_scheme, events_scheme = self._absolute(self.permalinks.persons), self._absolute(self.permalinks.events)
@@ -518,6 +547,7 @@ class _Planner:
         key = (self.links.prefix(here), kind, entity_id)
         link = self.entity_links.get(key)
         if link is None:
+            _make_room(self.entity_links)
             if kind == "person":
                 name, folder = self.person_by_id[entity_id].name, self._person_dir(entity_id)
             else:
@@ -529,6 +559,7 @@ class _Planner:
         key = (self.links.prefix(here), i)
         card = self.cards.get(key)
         if card is None:
+            _make_room(self.cards)
             article = self.archive.articles[i]
             card = self.cards[key] = {
                 "title": article.title,
@@ -629,6 +660,12 @@ def page_window(number: int, count: int) -> list[int]:
             window.append(0)
         window.append(k)
     return window
+
+
+def _make_room(memo: dict) -> None:
+    """Forget a memo of shared views once it holds _MEMO_LIMIT of them: a miss costs only the time to make one again."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
 
 
 def _role(role) -> dict:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import contextvars
 import functools
 import hashlib
+import itertools
 import json
 import marshal
 import os
 import traceback
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import jinja2
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
@@ -25,12 +25,15 @@ from markupsafe import Markup
 
 from .model import BuildFailed, MemoryStore, OutputFile, Page, Plan, Problem, Rendered, Store
 from .text import search_d_words, search_fold
+from .workers import worker_pool
 
 # Below this many pages per worker, starting processes costs more than it saves.
 _PAGES_PER_WORKER = 50
 # Pages sent to a worker at once; a few batches per worker are in flight, so
 # memory holds a bounded number of bodies and results, not the whole site.
 _BATCH = 32
+# Pages whose contexts are made and looked up in the cache together.
+_CHUNK = 1024
 
 
 def render(
@@ -54,20 +57,33 @@ def render(
     dirs = tuple(str(d) for d in template_dirs)
     salt = templates_fingerprint(template_dirs)
     _forget_if_changed(dirs, salt)
-    keys = [page_key(salt, page) for page in plan.pages]
-    done = pages.present(keys)
-    todo = [(key, page) for key, page in zip(keys, plan.pages) if key not in done]
-
+    files: list[OutputFile] = []
+    todo = _not_stored(plan.pages, salt, pages, files)
     problems: list[Problem] = []
-    for (key, _), result in zip(todo, _render_all(dirs, [page for _, page in todo], bodies, jobs)):
+    rendered = 0
+    for key, result in _render_all(dirs, todo, bodies, jobs):
         if isinstance(result, Problem):
             problems.append(result)
         else:
             pages.put(key, result)
+            rendered += 1
     if problems:
         raise BuildFailed(problems)
-    files = tuple(OutputFile(page.relpath, key) for key, page in zip(keys, plan.pages))
-    return Rendered(files=files, rendered=len(todo), cached=len(keys) - len(todo))
+    return Rendered(files=tuple(files), rendered=rendered, cached=len(files) - rendered)
+
+
+def _not_stored(planned: Sequence[Page], salt: str, pages: Store, files: list[OutputFile]) -> Iterator[tuple[str, Page]]:
+    """The pages of `planned` whose key is not in `pages`, with their keys; every page's OutputFile goes to `files`.
+
+    Pages are taken a chunk at a time: their contexts are made, hashed, and
+    let go of, unless they are to be rendered.
+    """
+    for start in range(0, len(planned), _CHUNK):
+        chunk = planned[start:start + _CHUNK]
+        keys = [page_key(salt, page) for page in chunk]
+        files.extend(OutputFile(page.relpath, key) for key, page in zip(keys, chunk))
+        done = pages.present(keys)
+        yield from ((key, page) for key, page in zip(keys, chunk) if key not in done)
 
 
 def templates_fingerprint(template_dirs: Sequence[Path]) -> str:
@@ -94,33 +110,44 @@ def page_key(salt: str, page: Page) -> str:
     return digest.hexdigest()
 
 
-def _render_all(dirs: tuple[str, ...], todo: list[Page], bodies: Store, jobs: int | None) -> Iterator[bytes | Problem]:
-    """Render `todo` in order, in `jobs` processes when there are enough pages to share."""
+def _render_all(dirs: tuple[str, ...], todo: Iterator[tuple[str, Page]], bodies: Store,
+                jobs: int | None) -> Iterator[tuple[str, bytes | Problem]]:
+    """Render the pages of `todo` in order, in `jobs` processes when there are enough pages to share."""
     jobs = jobs or os.cpu_count() or 1
-    jobs = max(1, min(jobs, len(todo) // _PAGES_PER_WORKER))
-    batches = (_with_bodies(todo[i:i + _BATCH], bodies) for i in range(0, len(todo), _BATCH))
+    head = list(itertools.islice(todo, _PAGES_PER_WORKER * jobs))
+    jobs = max(1, min(jobs, len(head) // _PAGES_PER_WORKER))
+    batches = (_with_bodies(batch, bodies) for batch in _batched(itertools.chain(head, todo), _BATCH))
     if jobs == 1:
         for batch in batches:
-            yield from _render_batch(dirs, batch)
+            yield from zip((key for key, _, _ in batch), _render_batch(dirs, [work for _, *work in batch]))
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:
         in_flight: deque = deque()
         for batch in batches:
-            in_flight.append(pool.submit(_render_batch, dirs, batch))
+            in_flight.append(([key for key, _, _ in batch], pool.submit(_render_batch, dirs, [work for _, *work in batch])))
             if len(in_flight) >= 3 * jobs:
-                yield from in_flight.popleft().result()
+                keys, future = in_flight.popleft()
+                yield from zip(keys, future.result())
         while in_flight:
-            yield from in_flight.popleft().result()
+            keys, future = in_flight.popleft()
+            yield from zip(keys, future.result())
 
 
-def _with_bodies(batch: list[Page], bodies: Store) -> list[tuple[Page, dict[str, str | None]]]:
+def _batched(items: Iterable[tuple[str, Page]], size: int) -> Iterator[list[tuple[str, Page]]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _with_bodies(batch: list[tuple[str, Page]], bodies: Store) -> list[tuple[str, Page, dict[str, str | None]]]:
     """Each page with the article bodies it shows, fetched now so only a batch's bodies are in memory."""
-    found = bodies.get_many(key for page in batch for key in page.bodies)
-    return [(page, {key: found[key].decode("utf-8") if key in found else None for key in page.bodies})
-            for page in batch]
+    found = bodies.get_many(body for _, page in batch for body in page.bodies)
+    return [(key, page, {body: found[body].decode("utf-8") if body in found else None for body in page.bodies})
+            for key, page in batch]
 
 
-def _render_batch(dirs: tuple[str, ...], batch: list[tuple[Page, dict[str, str | None]]]) -> list[bytes | Problem]:
+def _render_batch(dirs: tuple[str, ...], batch: list[list]) -> list[bytes | Problem]:
+    """Render a batch of [page, its bodies]: the unit of work sent to a process, plain data in and out."""
     return [_render_page(dirs, page, page_bodies) for page, page_bodies in batch]
 
 

@@ -35,13 +35,15 @@ def write(
     for static in static_files:
         stat = static.source.stat()
         sources.append((static.relpath, f"static:{stat.st_mtime_ns}:{stat.st_size}:{static.source}", static))
+    # A file the manifest vouches for is not written, so only the others need their folders checked for links.
+    known = [is_contained(relpath) and _recorded(f"{root}/{relpath}", key, previous.get(relpath))
+             for relpath, key, _ in sources]
     checked = _Targets(root)
-    targets = [checked(relpath) for relpath, _, _ in sources]
+    targets = [f"{root}/{relpath}" if done else checked(relpath) for done, (relpath, _, _) in zip(known, sources)]
     problems = [target for target in targets if isinstance(target, Problem)]
     if problems:
         raise BuildFailed(problems)
 
-    known = [_recorded(target, key, previous.get(relpath)) for target, (relpath, key, _) in zip(targets, sources)]
     missing = [Problem(relpath, 1, "its rendered bytes are missing from the cache: build again")
                for done, (relpath, key, static) in zip(known, sources) if not done and not static and key not in contents]
     if missing:
@@ -75,8 +77,11 @@ def intact(output_dir: Path, manifest: Mapping[str, str]) -> bool:
 
 
 def _entry(target: str, key: str) -> str:
-    """What the manifest remembers of a file: its key, and the size and time it has on disk now."""
-    stat = os.stat(target)
+    """What the manifest remembers of a file: its key, and the size and time it has on disk now.
+
+    A link put in a file's place never matches: its own size and time are read, not its target's.
+    """
+    stat = os.lstat(target)
     return f"{stat.st_size}:{stat.st_mtime_ns}:{key}"
 
 
