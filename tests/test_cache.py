@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from newsgen.cache import TABLES, Cache
+from newsgen.cache import BUILT, FAILED, TABLES, Cache, output_record
 
 
 def test_what_is_put_is_there_after_reopening(tmp_path):
@@ -97,3 +97,17 @@ def test_a_temporary_cache_disappears(tmp_path):
     cache.table("pages").put("k", b"v")
     cache.close()
     assert not folder.exists()
+
+
+def test_the_outcome_of_the_last_build_per_folder_is_kept_and_read_without_opening_the_cache(tmp_path):
+    path = tmp_path / "c.sqlite"
+    assert output_record(path, tmp_path / "out") is None and not path.exists()  # reading creates nothing
+    with Cache(path, "code-1") as cache:
+        cache.save_manifest(tmp_path / "out", {"index.html": "entry"})
+        cache.save_outcome(tmp_path / "out", BUILT)
+        cache.save_outcome(tmp_path / "other", FAILED)
+    with Cache(path, "code-2") as cache:  # another version of newsgen: the memo tables go, not this
+        assert cache.reset
+    assert output_record(path, tmp_path / "out") == ({"index.html": "entry"}, BUILT)
+    assert output_record(path, tmp_path / "other") == ({}, FAILED)
+    assert output_record(path, tmp_path / "never") == ({}, None)

@@ -54,6 +54,17 @@ def test_site_templates_override_the_theme_file_by_file(tmp_path):
     assert pages[output.key] == b"site-base[theme-page]"
 
 
+def test_an_override_added_later_in_the_same_process_is_used(tmp_path):
+    write_files(tmp_path, {"theme/page.html": "theme-page"})
+    plan = Plan(pages=(Page("index.html", "page.html", {"site": SITE}),))
+    dirs = [tmp_path / "site", tmp_path / "theme"]
+    pages = MemoryStore()
+    (first,) = render(plan, dirs, pages=pages).files
+    write_files(tmp_path, {"site/page.html": "site-page"})  # as while `newsgen serve` runs
+    (second,) = render(plan, dirs, pages=pages).files
+    assert (pages[first.key], pages[second.key]) == (b"theme-page", b"site-page")
+
+
 def test_dates_are_shown_in_vietnamese(tmp_path):
     html = render_one(tmp_path, {"page.html": "{{ moment | datetime }}|{{ day | date }}|{{ 2024 | month(9) }}"},
                       {"moment": "2024-09-23T07:00:00+07:00", "day": "2024-09-26"})

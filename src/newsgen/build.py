@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .cache import CACHE_DIR, CACHE_FILE, Cache
+from .cache import BUILT, CACHE_DIR, CACHE_FILE, FAILED, Cache
 from .config import CONFIG_FILE, load_config
 from .index import index
 from .load import RECENT_NS, load
@@ -62,16 +62,18 @@ def build(
     theme = default_theme_dir()
     jobs = jobs or os.cpu_count() or 1
 
-    progress("config")
-    config = load_config(site_dir)
-    if base_url is not None:
-        config = config.with_base_url(base_url)
-    if now is None and config.news_sitemap and config.base_url:
-        now = datetime.now(timezone.utc)
-    template_dirs = [site_dir / "templates", theme / "templates"]
     fingerprint = code_fingerprint()
     cache_file = (cache_dir or site_dir / CACHE_DIR) / CACHE_FILE
-    with _fewer_collections(), Cache(cache_file, fingerprint) if use_cache else Cache.temporary(fingerprint) as cache:
+    with _fewer_collections(), Cache(cache_file, fingerprint) if use_cache else Cache.temporary(fingerprint) as cache, \
+            _outcome_recorded(cache, output_dir, not dry_run):
+        progress("config")
+        config = load_config(site_dir)
+        if base_url is not None:
+            config = config.with_base_url(base_url)
+        if now is None and config.news_sitemap and config.base_url:
+            now = datetime.now(timezone.utc)
+        template_dirs = [site_dir / "templates", theme / "templates"]
+
         # Nothing changed since the last build into this folder: its report is the answer.
         inputs = sources_fingerprint(site_dir, theme, f"{fingerprint} {config} {drafts} {now}")
         last = _last_build(cache, output_dir, inputs)
@@ -133,6 +135,20 @@ def _fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+@contextlib.contextmanager
+def _outcome_recorded(cache: Cache, output_dir: Path, record: bool) -> Iterator[None]:
+    """Record in the cache whether this build into `output_dir` finished, so deploy can refuse a failed one."""
+    if not record:
+        yield
+        return
+    try:
+        yield
+    except BaseException:  # a failed build, or one stopped half-way: either way not a build to publish
+        cache.save_outcome(output_dir, FAILED)
+        raise
+    cache.save_outcome(output_dir, BUILT)
 
 
 def _last_build(cache: Cache, output_dir: Path, inputs: str | None) -> BuildReport | None:

@@ -61,10 +61,11 @@ class Cache:
             expected = {"schema": str(SCHEMA), "fingerprint": self.fingerprint}
             if stored and stored != expected:
                 self.reset = True
-                # The manifests stay: they say what is in the output folders, whatever code wrote it,
-                # and pruning needs them.
+                # The manifests and outcomes stay: they say what is in the output folders, whatever
+                # code wrote it; pruning and deploy need them.
                 for (table,) in connection.execute(
-                        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('meta', 'manifest')"
+                        "SELECT name FROM sqlite_master WHERE type='table' "
+                        "AND name NOT IN ('meta', 'manifest', 'outcome')"
                 ).fetchall():
                     connection.execute(f'DROP TABLE "{table}"')
                 connection.execute("DELETE FROM meta")
@@ -73,6 +74,7 @@ class Cache:
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS manifest (output TEXT NOT NULL, relpath TEXT NOT NULL, "
                 "entry TEXT NOT NULL, PRIMARY KEY (output, relpath))")
+            connection.execute("CREATE TABLE IF NOT EXISTS outcome (output TEXT PRIMARY KEY, value TEXT NOT NULL)")
             connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", expected.items())
             connection.execute("BEGIN")
             return connection
@@ -113,6 +115,10 @@ class Cache:
             "INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
             ((output, relpath, entry) for relpath, entry in entries.items() if before.get(relpath) != entry))
 
+    def save_outcome(self, output_dir: Path, outcome: str) -> None:
+        """Record how the last build into `output_dir` ended: BUILT, or FAILED (nothing or not all of it written)."""
+        self._connection.execute("INSERT OR REPLACE INTO outcome VALUES (?, ?)", (str(output_dir), outcome))
+
     def forget_untouched(self) -> int:
         """Delete the entries this session never touched, in each table where they far outnumber the touched.
 
@@ -152,6 +158,34 @@ class Cache:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+BUILT, FAILED = "built", "failed"
+"""The outcomes of a build that the cache records per output folder."""
+
+
+def output_record(cache_file: Path, output_dir: Path) -> tuple[dict[str, str], str | None] | None:
+    """What the cache at `cache_file` knows of `output_dir`: its manifest and the last build's outcome.
+
+    Read only, whatever code made the cache, and never created or wiped:
+    None when there is no cache or it cannot be read.
+    """
+    if not cache_file.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(f"{cache_file.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            output = str(output_dir)
+            manifest = dict(connection.execute("SELECT relpath, entry FROM manifest WHERE output = ?", (output,)))
+            outcome = None
+            if connection.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outcome'").fetchone():
+                row = connection.execute("SELECT value FROM outcome WHERE output = ?", (output,)).fetchone()
+                outcome = row[0] if row else None
+            return manifest, outcome
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
 
 
 # Keys per query: SQLite allows 32,766 parameters; fewer keep each statement small.

@@ -12,7 +12,10 @@ from typing import Sequence
 
 from .build import build
 from .config import is_base_url
+from .deploy import MAX_DELETES, DeployFailed, deploy
 from .model import BuildFailed, BuildReport, ToolFailed, UsageError
+from .scaffold import KINDS, new_file
+from .serve import Outcome, serve
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,6 +24,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.site_dir.is_dir():
         parser.error(f"no such site folder: {args.site_dir}")
+    command = {"build": _build, "check": _build, "serve": _serve, "new": _new, "deploy": _deploy}[args.command]
+    try:
+        return command(args, parser)
+    except UsageError as error:
+        parser.error(str(error))
+
+
+def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     quiet = args.quiet or not sys.stderr.isatty()
     try:
         report = build(
@@ -34,15 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             now=getattr(args, "now", None) or _source_date_epoch(parser),
             progress=(lambda stage: None) if quiet else _show_stage,
         )
-    except UsageError as error:
-        parser.error(str(error))
     except BuildFailed as failure:
         _clear_progress(quiet)
-        for problem in failure.problems:
-            print(f"{_shown(args.site_dir, problem.path)}:{problem.line}: {problem.message}", file=sys.stderr)
-        files = len({p.path for p in failure.problems})
-        print(f"newsgen: {len(failure.problems)} problem(s) in {files} file(s); nothing was written",
-              file=sys.stderr)
+        _print_problems(args.site_dir, failure, "nothing was written")
         return 1
     except ToolFailed as failure:
         _clear_progress(quiet)
@@ -50,10 +55,87 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     _clear_progress(quiet)
     if not args.quiet:
-        for warning in report.warnings:
-            print(f"newsgen: warning: {warning}", file=sys.stderr)
+        _print_warnings(report)
         print(_summary(args.command, report))
     return 0
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    quiet = args.quiet or not sys.stderr.isatty()
+
+    def ready(address: str) -> None:
+        print(f"newsgen: serving {_shown(Path.cwd(), str(args.site_dir))} at {address} (Ctrl-C to stop)", flush=True)
+
+    def built(outcome: Outcome) -> None:
+        _clear_progress(quiet)
+        if isinstance(outcome.failure, BuildFailed):
+            _print_problems(args.site_dir, outcome.failure, "the preview shows them until they are fixed")
+        elif outcome.failure is not None:
+            print(f"newsgen: {outcome.problems[0]}; the preview shows it until it is fixed", file=sys.stderr,
+                  flush=True)
+        elif not args.quiet:
+            _print_warnings(outcome.report)
+            print(f"newsgen: built {outcome.report.summary()}", flush=True)
+
+    try:
+        serve(args.site_dir, bind=args.bind, port=args.port, base_url=args.base_url, drafts=args.drafts,
+              use_cache=not args.no_cache, on_ready=ready, on_build=built,
+              progress=(lambda stage: None) if quiet else _show_stage)
+    except OSError as error:
+        print(f"newsgen: cannot serve at {args.bind}:{args.port}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        _clear_progress(quiet)
+        print("newsgen: stopped", file=sys.stderr)
+    return 0
+
+
+def _new(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        path = new_file(args.site_dir, args.kind, args.title, persons=args.person, events=args.event)
+    except FileExistsError as error:
+        print(f"newsgen: {_shown(Path.cwd(), error.filename)} already exists; nothing was written", file=sys.stderr)
+        return 1
+    except BuildFailed as failure:
+        _print_problems(args.site_dir, failure, "nothing was written")
+        return 1
+    print(_shown(Path.cwd(), str(path)))
+    return 0
+
+
+def _deploy(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    output = args.output or args.site_dir / "public"
+    try:
+        changes = deploy(args.site_dir, output, args.to, dry_run=args.dry_run, push=args.push, force=args.force,
+                         max_deletes=args.max_deletes)
+    except DeployFailed as failure:
+        print(f"newsgen: {failure}; nothing was deployed", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        for path in changes.uploads:
+            print(f"upload {path}")
+        for path in changes.deletes:
+            print(f"delete {path}")
+    if not args.quiet or args.dry_run:
+        pushed = " and push it" if args.push else ""
+        done = (f"would upload {len(changes.uploads)}, delete {len(changes.deletes)}{pushed}"
+                if args.dry_run else f"uploaded {len(changes.uploads)}, deleted {len(changes.deletes)}")
+        print(f"newsgen: deploy of {_shown(Path.cwd(), str(output))} to {args.to}: {done}, "
+              f"{changes.unchanged} unchanged{' (dry run: nothing was changed)' if args.dry_run else ''}")
+    return 0
+
+
+def _print_problems(site_dir: Path, failure: BuildFailed, outcome: str) -> None:
+    """Every problem as `path:line: reason`, then one line counting them and saying what became of the output."""
+    for problem in failure.problems:
+        print(f"{_shown(site_dir, problem.path)}:{problem.line}: {problem.message}", file=sys.stderr)
+    files = len({p.path for p in failure.problems})
+    print(f"newsgen: {len(failure.problems)} problem(s) in {files} file(s); {outcome}", file=sys.stderr, flush=True)
+
+
+def _print_warnings(report: BuildReport) -> None:
+    for warning in report.warnings:
+        print(f"newsgen: warning: {warning}", file=sys.stderr)
 
 
 def _summary(command: str, report: BuildReport) -> str:
@@ -89,7 +171,54 @@ def _parser() -> argparse.ArgumentParser:
                                help="the moment the news sitemap counts two days back from "
                                     "(default: SOURCE_DATE_EPOCH, else the clock)")
     site_command("check", "Check every file and template; write nothing.")
+
+    serve_command = site_command("serve", "Build a preview of the site, serve it, and rebuild and reload on changes.")
+    serve_command.add_argument("--bind", "--host", default="127.0.0.1", metavar="ADDRESS",
+                               help="the address to listen on (default: 127.0.0.1, this machine only)")
+    serve_command.add_argument("--port", type=_port, default=8000,
+                               help="the port to listen on (default: 8000; 0: any free port)")
+    serve_command.add_argument("--base-url", type=_base_url, metavar="URL",
+                               help="serve under this address's path, overriding base_url in newsgen.yaml")
+
+    new_command = commands.add_parser("new", help="Write a new article, person or event file.",
+                                      description="Write a new article, person or event file, named after its title.")
+    new_command.add_argument("kind", choices=KINDS, help="what to write")
+    new_command.add_argument("title", help="the article's title, or the person's or event's name")
+    new_command.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                             help="the site folder (default: the current folder)")
+    new_command.add_argument("--person", action="append", default=[], metavar="NAME",
+                             help="a person the article names (repeat for more)")
+    new_command.add_argument("--event", action="append", default=[], metavar="NAME",
+                             help="an event the article is about (repeat for more)")
+
+    deploy_command = commands.add_parser("deploy", help="Publish the built site.",
+                                         description="Publish the output folder as the last build left it.")
+    deploy_command.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                                help="the site folder (default: the current folder)")
+    deploy_command.add_argument("--to", required=True, metavar="TARGET",
+                                help="a folder or [user@]host:path (rsync), gh-pages:[BRANCH], or s3://BUCKET/PREFIX")
+    deploy_command.add_argument("-o", "--output", type=Path, metavar="DIR",
+                                help="the built folder to publish (default: SITE_DIR/public)")
+    deploy_command.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+    deploy_command.add_argument("--push", action="store_true", help="gh-pages: push the branch to origin")
+    deploy_command.add_argument("--force", action="store_true",
+                                help="publish a folder newsgen cannot vouch for, and delete any number of files")
+    deploy_command.add_argument("--max-deletes", type=_count, default=MAX_DELETES, metavar="N",
+                                help=f"refuse to delete more than N files without --force (default: {MAX_DELETES})")
+    deploy_command.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0 to 65535): {text!r}")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(text)
 
 
 def _base_url(text: str) -> str:

@@ -55,8 +55,10 @@ def render(
     pages = MemoryStore() if pages is None else pages
     bodies = MemoryStore() if bodies is None else bodies
     dirs = tuple(str(d) for d in template_dirs)
+    salt = templates_fingerprint(template_dirs)
+    _forget_if_changed(dirs, salt)
     files: list[OutputFile] = []
-    todo = _not_stored(plan.pages, templates_fingerprint(template_dirs), pages, files)
+    todo = _not_stored(plan.pages, salt, pages, files)
     problems: list[Problem] = []
     rendered = 0
     for key, result in _render_all(dirs, todo, bodies, jobs):
@@ -184,6 +186,20 @@ _PAGE_BODIES: contextvars.ContextVar[Mapping[str, str | None]] = contextvars.Con
 
 
 _ENVIRONMENTS: dict[tuple[str, ...], jinja2.Environment] = {}
+
+
+_SALTS: dict[tuple[str, ...], str] = {}
+
+
+def _forget_if_changed(dirs: tuple[str, ...], salt: str) -> None:
+    """Drop this process's environment for `dirs` when their files changed (a long-running `serve`).
+
+    Jinja2 reloads an edited template, but keeps using a theme template after
+    the site adds its own override of it in an earlier folder.
+    """
+    if _SALTS.get(dirs) != salt:
+        _ENVIRONMENTS.pop(dirs, None)
+        _SALTS[dirs] = salt
 
 
 def environment(dirs: tuple[str, ...]) -> jinja2.Environment:

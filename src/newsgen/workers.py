@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 
 # Workers start from a small server process that has imported these and
@@ -16,4 +17,9 @@ def worker_pool(jobs: int) -> ProcessPoolExecutor:
     """A pool of `jobs` processes that hold none of the parent's data, only newsgen's code."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOADED)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_leave_interrupts_to_the_parent)
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Ctrl-C reaches every process of the terminal's group; only the parent should stop, and say so once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
