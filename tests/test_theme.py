@@ -138,3 +138,19 @@ def test_a_page_loads_little_and_nothing_from_elsewhere(page):
         return
     size = sum((GOLDEN / page).parent.joinpath(url).resolve().stat().st_size for url in assets.styles + assets.scripts)
     assert 0 < size < BUDGET
+
+
+def test_pictures_have_their_caption_and_alt_text(site, tmp_path):
+    site_dir = site({
+        "content/persons/to-lam.md": "---\nname: Tô Lâm\nimage: images/to-lam.jpg\n---\n",
+        "content/articles/a.md": article("Thăm Cuba", "2024-09-26", persons="[Tô Lâm]", image="images/cuba.jpg",
+                                         image_caption="Lễ đón tại La Habana"),
+        "static/images/cuba.jpg": b"\xff\xd8\xff\xd9",
+        "static/images/to-lam.jpg": b"\xff\xd8\xff\xd9",
+    })
+    build(site_dir, tmp_path / "out", jobs=1, use_cache=False)
+    article_html = (tmp_path / "out/2024/09/tham-cuba/index.html").read_text(encoding="utf-8")
+    assert '<img src="../../../images/cuba.jpg" alt="Lễ đón tại La Habana">' in article_html
+    assert "<figcaption>Lễ đón tại La Habana</figcaption>" in article_html
+    person_html = (tmp_path / "out/persons/to-lam/index.html").read_text(encoding="utf-8")
+    assert '<img class="portrait" src="../../images/to-lam.jpg" alt="Chân dung Tô Lâm">' in person_html

@@ -5,6 +5,8 @@ No I/O: everything here is a function of the Documents value.
 
 from __future__ import annotations
 
+import heapq
+import operator
 from collections import Counter, defaultdict
 from typing import Iterable, TypeVar
 
@@ -80,11 +82,14 @@ def _related(earlier_lists: list[list[int]]) -> tuple[int, ...]:
     archive costs as little as any other; and since only older articles are
     candidates, a new article never changes the related list of an old one.
     """
+    if len(earlier_lists) == 1:  # one person or event: its newest articles (a smaller index is newer)
+        return tuple(reversed(earlier_lists[0][-RELATED_MAX:]))
     shared: Counter[int] = Counter()
     for earlier in earlier_lists:
         shared.update(earlier[-RELATED_LOOKBACK:])
-    # A smaller index is a newer article.
-    return tuple(sorted(shared, key=lambda j: (-shared[j], j))[:RELATED_MAX])
+    # Most shared first, then newest; pairs compare in C, far faster than a key function.
+    best = heapq.nsmallest(RELATED_MAX, zip(map(operator.neg, shared.values()), shared.keys()))
+    return tuple(j for _, j in best)
 
 
 def _resolve(kind: str, files: Iterable[Entity], refs_per_article: list[tuple[Ref, ...]],
