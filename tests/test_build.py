@@ -273,6 +273,7 @@ def test_the_wheel_carries_the_theme_and_builds_a_bare_site(site, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "newsgen/theme/templates/base.html" in names
     assert "newsgen/theme/static/css/style.css" in names
+    assert "newsgen/theme/templates/locale/vi/LC_MESSAGES/messages.po" in names
     assert not [n for n in names if n.startswith("content/")]
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
@@ -283,4 +284,5 @@ def test_the_wheel_carries_the_theme_and_builds_a_bare_site(site, tmp_path):
     result = subprocess.run([sys.executable, "-c", code, str(site_dir)], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(unpacked / "newsgen" / "theme")
-    assert "Từ gói cài đặt" in (site_dir / "public/index.html").read_text(encoding="utf-8")
+    home = (site_dir / "public/index.html").read_text(encoding="utf-8")
+    assert "Từ gói cài đặt" in home and ">Tin mới</a>" in home  # the theme's words from its catalogue

@@ -1,6 +1,7 @@
 """Stage 2, index: names resolved to persons and events, articles grouped in time order."""
 
 import unicodedata
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -115,3 +116,55 @@ def test_parent_loops_and_unknown_parents_are_errors(site):
     messages = [p.message for p in failure.value.problems]
     assert any("loop: a -> b -> a" in m for m in messages)
     assert any("unknown parent event 'nowhere'" in m for m in messages)
+
+
+def test_persons_sort_in_vietnamese_order_by_sort_name_else_given_name(site):
+    archive = archive_of(site({
+        "content/persons/nelson.md": "---\nname: Brendan Nelson\nsort_name: Nelson, Brendan\n---\n",
+        "content/articles/a.md": article("A", "2024-09-21", persons="[Đặng Thị Ngọc Thịnh, Nguyễn Văn An, Trần Ân, "
+                                         "Lê Văn Đức, Phạm Dũng, Vũ Ơn, Hồ Ước, Lê Ánh, Brendan Nelson, Nguyễn Ân]"),
+    }))
+    assert [p.name for p in archive.persons] == [
+        "Nguyễn Văn An", "Lê Ánh", "Nguyễn Ân", "Trần Ân", "Phạm Dũng", "Lê Văn Đức", "Brendan Nelson", "Vũ Ơn",
+        "Đặng Thị Ngọc Thịnh", "Hồ Ước"]
+
+
+def test_related_articles_are_older_ones_sharing_the_most_persons_and_events_newest_first(site):
+    files = {
+        "content/articles/a.md": article("A", "2024-09-01", persons="[Tô Lâm, Lê Quang Tùng]", events="[Thăm Cuba]"),
+        "content/articles/b.md": article("B", "2024-09-02", persons="[Tô Lâm]"),
+        "content/articles/c.md": article("C", "2024-09-03", persons="[Ngô Phương Ly]"),
+        "content/articles/d.md": article("D", "2024-09-04", persons="[Tô Lâm]"),
+        "content/articles/e.md": article("E", "2024-09-05", persons="[Tô Lâm, Lê Quang Tùng]", events="[Thăm Cuba]"),
+    }
+    archive = archive_of(site(files))
+    related = {archive.articles[i].title: [archive.articles[j].title for j in r] for i, r in enumerate(archive.related)}
+    assert related == {"E": ["A", "D", "B"], "D": ["B", "A"], "C": [], "B": ["A"], "A": []}
+
+
+def test_a_new_article_leaves_the_related_lists_of_older_ones_alone(site):
+    files = {f"content/articles/{n}.md": article(f"Bài {n}", f"2024-09-{n:02d}", persons="[Tô Lâm]")
+             for n in range(1, 8)}
+    before = archive_of(site(files))
+    files["content/articles/9.md"] = article("Bài 9", "2024-09-09", persons="[Tô Lâm]")
+    after = archive_of(site(files))
+
+    def titles(archive):
+        return {archive.articles[i].title: [archive.articles[j].title for j in r] for i, r in enumerate(archive.related)}
+    assert titles(after)["Bài 9"] == ["Bài 7", "Bài 6", "Bài 5", "Bài 4", "Bài 3"]
+    assert {k: v for k, v in titles(after).items() if k != "Bài 9"} == titles(before)
+
+
+def test_related_articles_look_back_a_bounded_number_of_articles_per_person(site):
+    from newsgen.index import RELATED_LOOKBACK
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    files = {f"content/articles/{n:03d}.md": article(f"Bài {n}", (start + timedelta(hours=n)).isoformat(), persons="[Tô Lâm]")
+             for n in range(RELATED_LOOKBACK + 10)}
+    files["content/articles/old.md"] = article("Cũ", "2023-01-01", persons="[Tô Lâm, Ngô Phương Ly]")
+    files["content/articles/new.md"] = article("Mới", "2025-01-01", persons="[Tô Lâm, Ngô Phương Ly]")
+    archive = archive_of(site(files))
+    assert archive.articles[0].title == "Mới"
+    # "Cũ" shares both persons, but lies beyond the look-back along Tô Lâm's articles: it counts
+    # once (through Ngô Phương Ly), like the newer articles about Tô Lâm alone, which win on recency.
+    n = RELATED_LOOKBACK + 9
+    assert [archive.articles[j].title for j in archive.related[0]] == [f"Bài {n - k}" for k in range(5)]

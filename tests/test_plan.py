@@ -108,8 +108,10 @@ def test_event_pages_show_parent_children_and_people(small_site):
     cuba = pages["events/cuba/index.html"].context["event"]
     assert cuba["parent"]["url"] == "../../events/trip/index.html"
     assert [p["name"] for p in cuba["persons"]] == ["Tô Lâm"]
-    tree = pages["events/index.html"].context["events"]
-    assert [(e["name"], e["depth"]) for e in tree] == [("Chuyến công tác", 0), ("Thăm Cuba", 1)]
+    assert [c["name"] for c in cuba["trail"]] == ["Chuyến công tác"]
+    years = pages["events/index.html"].context["events"]
+    assert [(y["year"], [(e["name"], [c["name"] for c in e["children"]]) for e in y["events"]]) for y in years] == \
+        [(2024, [("Chuyến công tác", ["Thăm Cuba"])])]
 
 
 def test_lists_are_paginated(site):
@@ -384,3 +386,26 @@ def test_only_the_first_page_of_a_person_or_event_lists_the_others(site):
         assert len(pages["persons/to-lam/index.html"].context["person"]["events"]) == 3
         assert pages["persons/to-lam/page/2/index.html"].context["person"]["events"] == []
         assert pages["persons/to-lam/page/2/index.html"].context["person"]["name"] == "Tô Lâm"
+
+
+def test_the_persons_list_is_grouped_by_initial_in_vietnamese_order(site):
+    pages = pages_by_path(site({
+        "content/articles/a.md": article("A", "2024-09-21", persons="[Lê Văn Đức, Phạm Dũng, Vũ Ơn, Trần Ân, Nguyễn Văn An, Nguyễn Ân]"),
+        "content/articles/b.md": article("B", "2024-09-22", persons="[Trần Ân]"),
+    }))
+    groups = pages["persons/index.html"].context["persons"]
+    assert [(g["letter"], [(p["name"], p["count"]) for p in g["persons"]]) for g in groups] == [
+        ("A", [("Nguyễn Văn An", 1)]), ("Â", [("Nguyễn Ân", 1), ("Trần Ân", 2)]), ("D", [("Phạm Dũng", 1)]),
+        ("Đ", [("Lê Văn Đức", 1)]), ("Ơ", [("Vũ Ơn", 1)])]
+    assert len({g["anchor"] for g in groups}) == len(groups)
+
+
+def test_an_article_knows_its_place_in_the_archive_and_its_related_articles(small_site):
+    pages = pages_by_path(small_site)
+    cuba = pages["2024/09/tham-cuba/index.html"].context["article"]
+    assert [(step["year"], step["month"], step["url"]) for step in cuba["trail"]] == [
+        (2024, None, "../../../archive/2024/index.html"), (2024, 9, "../../../archive/2024/09/index.html")]
+    assert [(r["title"], r["url"]) for r in cuba["related"]] == [("Dự Đại hội đồng", "../../../2024/09/du-dai-hoi-dong/index.html")]
+    person = pages["persons/to-lam/index.html"].context["person"]
+    assert (person["first"][:10], person["last"][:10]) == ("2024-09-23", "2024-09-26")
+    assert [(e["name"], e["start"]) for e in person["events"]] == [("Thăm Cuba", None)]

@@ -64,3 +64,24 @@ def test_a_contained_path_stays_below_the_folder_it_is_joined_to():
     from newsgen.text import is_contained
     assert is_contained("a/b/index.html") and is_contained("feed.xml")
     assert not any(is_contained(p) for p in ["", "/etc/passwd", "../x", "a/../../b", "a\\..\\b", "a//b", "./a"])
+
+
+def test_vietnamese_collation_orders_letters_as_the_alphabet_and_tones_after():
+    from newsgen.text import collation_key
+    # a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y; tones: none, huyền, hỏi, ngã, sắc, nặng
+    expected = ["An", "Anh", "Ánh", "Ăn", "Ẩn", "Ấn", "Âu", "Bình", "Cúc", "Dũng", "Duy", "Dương", "Đào", "Đạo",
+                "Đặng", "Đức", "Em", "Ê", "Giang", "Hòa", "Hoàng", "Hồ", "Hùng", "Hưng", "Lam", "Lăm", "Lâm", "Lầm",
+                "Lẩm", "Lẫm", "Lấm", "Lậm", "Ly", "Oanh", "Ôn", "Ổn", "Ơn", "Ớt", "Tùng", "Uyên", "Ưng", "Ước", "Vũ", "Xuân"]
+    shuffled = expected[1::2] + expected[::2]
+    assert sorted(shuffled, key=collation_key) == expected
+    nfd = unicodedata.normalize("NFD", "Đặng")
+    assert collation_key(nfd) == collation_key("Đặng")
+    assert collation_key("lâm") < collation_key("Lâm") < collation_key("Lầm")  # case only breaks ties
+
+
+def test_a_person_is_sorted_by_sort_name_else_given_name_and_filed_under_its_letter():
+    from newsgen.text import initial_letter, sort_text
+    assert sort_text("Nguyễn Phú Trọng") == "Trọng"
+    assert sort_text("Miguel Díaz-Canel Bermúdez", "Díaz-Canel Bermúdez, Miguel") == "Díaz-Canel Bermúdez, Miguel"
+    assert [initial_letter(t) for t in ["Đức", "đức", "Dũng", "Ấn", "ăn", "ơn", "Ước", "Ánh", "Émile", "Ñoño", "42"]] == \
+        ["Đ", "Đ", "D", "Â", "Ă", "Ơ", "Ư", "A", "E", "N", "#"]

@@ -114,7 +114,7 @@ def build(
             files_unchanged=written.unchanged,
             files_pruned=written.pruned,
             seconds=time.perf_counter() - started,
-            warnings=site.warnings,
+            warnings=site.warnings + rendered.warnings,
         )
         if inputs and not dry_run:
             _remember_build(cache, output_dir, inputs, report)
@@ -231,7 +231,7 @@ def code_fingerprint() -> str:
 
 
 _OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "Babel", "PyYAML", "python-slugify", "tzdata",
-                     "pagefind", "pagefind_bin", "cbor2")
+                     "pagefind", "pagefind_bin", "cbor2", "pyuca")
 
 
 def _checked_output(site_dir: Path, output_dir: Path) -> Path:

@@ -5,13 +5,20 @@ No I/O: everything here is a function of the Documents value.
 
 from __future__ import annotations
 
+import heapq
+import operator
 from collections import Counter, defaultdict
 from typing import Iterable, TypeVar
 
 from .model import Archive, BuildFailed, Documents, Event, Person, Problem, Ref
-from .text import name_key, slugify
+from .text import collation_key, name_key, slugify, sort_text
 
 Entity = TypeVar("Entity", Person, Event)
+
+RELATED_MAX = 5
+"""How many related articles an article lists."""
+RELATED_LOOKBACK = 50
+"""How many of each person's or event's nearest earlier articles are candidates: bounded work per article."""
 
 
 def index(documents: Documents) -> Archive:
@@ -31,7 +38,10 @@ def index(documents: Documents) -> Archive:
     person_articles: dict[str, list[int]] = defaultdict(list)
     direct_event_articles: dict[str, list[int]] = defaultdict(list)
     months: dict[tuple[int, int], list[int]] = defaultdict(list)
+    related: list[tuple[int, ...]] = [()] * len(articles)
     for i in oldest_first:
+        related[i] = _related([person_articles[p] for p in article_persons[i]]
+                              + [direct_event_articles[e] for e in article_events[i]])
         for person_id in article_persons[i]:
             person_articles[person_id].append(i)
         for event_id in article_events[i]:
@@ -58,8 +68,28 @@ def index(documents: Documents) -> Archive:
         event_parent=event_parent,
         event_children=event_children,
         months={key: tuple(months[key]) for key in sorted(months)},
+        related=tuple(related),
         static_files=documents.static_files,
     )
+
+
+def _related(earlier_lists: list[list[int]]) -> tuple[int, ...]:
+    """The articles related to an article: published before it, sharing the most persons and events, newest first.
+
+    `earlier_lists` holds, for each of its persons and events, that entity's
+    articles so far (all older than this one). Only the nearest RELATED_LOOKBACK of
+    each are counted, so an article that names a leader in a third of the
+    archive costs as little as any other; and since only older articles are
+    candidates, a new article never changes the related list of an old one.
+    """
+    if len(earlier_lists) == 1:  # one person or event: its newest articles (a smaller index is newer)
+        return tuple(reversed(earlier_lists[0][-RELATED_MAX:]))
+    shared: Counter[int] = Counter()
+    for earlier in earlier_lists:
+        shared.update(earlier[-RELATED_LOOKBACK:])
+    # Most shared first, then newest; pairs compare in C, far faster than a key function.
+    best = heapq.nsmallest(RELATED_MAX, zip(map(operator.neg, shared.values()), shared.keys()))
+    return tuple(j for _, j in best)
 
 
 def _resolve(kind: str, files: Iterable[Entity], refs_per_article: list[tuple[Ref, ...]],
@@ -126,9 +156,10 @@ def _position(ref: Ref) -> tuple[str, int]:
 
 
 def _sort_key(entity: Person | Event) -> tuple:
+    """Events by start date, then name; persons by sort_name or given name, then full name: in Vietnamese letter order."""
     if isinstance(entity, Event):
-        return (entity.start is None, entity.start or "", name_key(entity.name), entity.id)
-    return (name_key(entity.sort_name or entity.name), entity.id)
+        return (entity.start is None, entity.start or "", collation_key(entity.name), entity.id)
+    return (collation_key(sort_text(entity.name, entity.sort_name)), collation_key(entity.name), entity.id)
 
 
 def _clash(kind: str, entity: Person | Event, other: Person | Event, field_name: str, why: str) -> Problem:

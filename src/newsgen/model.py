@@ -152,6 +152,8 @@ class Archive:
     event_parent: Mapping[str, str]
     event_children: Mapping[str, tuple[str, ...]]
     months: Mapping[tuple[int, int], tuple[int, ...]]
+    related: tuple[tuple[int, ...], ...] = ()
+    """For each article, the articles related to it: older ones sharing the most persons and events, newest first."""
     static_files: tuple[StaticFile, ...] = ()
 
 
@@ -234,6 +236,8 @@ class Rendered:
     files: tuple[OutputFile, ...]
     rendered: int
     cached: int
+    warnings: tuple[str, ...] = ()
+    """Things the user should know that do not stop the build (a language without a message catalogue)."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 from . import structured
 from .config import CONFIG_FILE, SiteConfig
 from .model import Archive, Article, BuildFailed, Event, PageRecipe, Person, Plan, PlannedPages, Problem
+from .text import initial_letter, sort_text
 
 NOT_FOUND = "404.html"
 # Pagefind's own default folder name; the search page loads its scripts from here.
@@ -113,7 +114,7 @@ class _Planner:
                       article=lambda here, i=i: self._article(here, i))
         self._add(self.permalinks.persons + "index.html", "persons.html", "the persons list", kind="persons",
                   title="Nhân vật", lastmod=latest,
-                  persons=lambda here: [self._person_item(here, p) for p in archive.persons])
+                  persons=self._persons_index)
         for person in archive.persons:
             self._person_pages(person)
         self._add(self.permalinks.events + "index.html", "events.html", "the events list", kind="events",
@@ -273,6 +274,7 @@ class _Planner:
                 "events": href(here, p.events),
                 "archive": href(here, p.archive),
                 "stylesheet": href(here, "css/style.css"),
+                "icon": href(here, "favicon.svg"),
             },
             "search": {"url": href(here, p.search)} if self.config.search else None,
         }
@@ -374,13 +376,16 @@ class _Planner:
             self._list("archive_year", p.archive_year.format(year=year), indexes, "archive_period.html",
                        origin=f"the archive of {year}", title=f"Năm {year}", lastmod=self._latest(indexes),
                        period=lambda here, year=year, ms=year_months: {
-                           "year": year, "month": None, "months": [self._month_item(here, year, m) for m in ms]})
+                           "year": year, "month": None, "months": [self._month_item(here, year, m) for m in ms],
+                           "trail": []})
             for month in year_months:
                 self._list("archive_month", p.archive_month.format(year=year, month=f"{month:02d}"),
                            months[(year, month)], "archive_period.html",
                            origin=f"the archive of {year}-{month:02d}", title=f"Tháng {month}/{year}",
                            lastmod=self._latest(months[(year, month)]),
-                           period={"year": year, "month": month, "months": []})
+                           period=lambda here, year=year, month=month: {
+                               "year": year, "month": month, "months": [],
+                               "trail": [self._crumb(here, p.archive_year.format(year=year), year=year)]})
 
     # -- feeds, sitemaps, robots.txt (only under a base_url) ----------
 
@@ -555,6 +560,11 @@ class _Planner:
             link = self.entity_links[key] = {"name": name, "url": self.links.href(here, folder)}
         return link
 
+    def _crumb(self, here: str, to: str, name: str | None = None, year: int | None = None,
+               month: int | None = None) -> dict:
+        """One step of a breadcrumb trail: a page's name, or the year and month the template names."""
+        return {"name": name, "year": year, "month": month, "url": self.links.href(here, to)}
+
     def _card(self, here: str, i: int) -> dict:
         key = (self.links.prefix(here), i)
         card = self.cards.get(key)
@@ -566,6 +576,8 @@ class _Planner:
                 "url": self.links.href(here, self.article_dirs[i]),
                 "date": article.date.isoformat(),
                 "has_time": article.has_time,
+                "year": article.date.year,
+                "month": article.date.month,
                 "summary": article.summary,
                 "persons": [self._entity_link(here, "person", pid) for pid in self.archive.article_persons[i]],
                 "events": [self._entity_link(here, "event", eid) for eid in self.archive.article_events[i]],
@@ -574,8 +586,13 @@ class _Planner:
 
     def _article(self, here: str, i: int) -> dict:
         article = self.archive.articles[i]
+        year, month = article.date.year, article.date.month
+        p = self.permalinks
         return {
             **self._card(here, i),
+            "trail": [self._crumb(here, p.archive_year.format(year=year), year=year),
+                      self._crumb(here, p.archive_month.format(year=year, month=f"{month:02d}"), year=year, month=month)],
+            "related": [self._card(here, j) for j in (self.archive.related[i] if self.archive.related else ())],
             "updated": article.updated.isoformat() if article.updated else None,
             "authors": list(article.authors),
             "sources": list(article.sources),
@@ -599,14 +616,27 @@ class _Planner:
             "roles": [_role(r) for r in person.roles],
         }
 
+    def _persons_index(self, here: str) -> list[dict]:
+        """Every person, in the archive's (Vietnamese) order, in groups by the initial of what they are sorted by."""
+        groups: list[dict] = []
+        for person in self.archive.persons:
+            letter = initial_letter(sort_text(person.name, person.sort_name))
+            if not groups or groups[-1]["letter"] != letter:
+                groups.append({"letter": letter, "anchor": f"letter-{len(groups) + 1}", "persons": []})
+            groups[-1]["persons"].append(self._person_item(here, person))
+        return groups
+
     def _person(self, here: str, person: Person, event_ids: Sequence[str]) -> dict:
+        indexes = self.archive.person_articles.get(person.id, ())
         return {
             **self._person_item(here, person),
             "id": person.id,
             "aliases": list(person.aliases),
             "image": self._asset(here, person.image),
             "bio_html": person.bio_html,
-            "events": [self._entity_link(here, "event", eid) for eid in event_ids],
+            "first": self.archive.articles[indexes[0]].date.isoformat() if indexes else None,
+            "last": self.archive.articles[indexes[-1]].date.isoformat() if indexes else None,
+            "events": [self._event_item(here, self.event_by_id[eid]) for eid in event_ids],
             "extra": dict(person.extra),
         }
 
@@ -621,8 +651,14 @@ class _Planner:
 
     def _event(self, here: str, event: Event, person_ids: Sequence[str]) -> dict:
         parent_id = self.archive.event_parent.get(event.id)
+        ancestors: list[str] = []
+        while parent_id and parent_id not in ancestors:
+            ancestors.insert(0, parent_id)
+            parent_id = self.archive.event_parent.get(parent_id)
+        parent_id = self.archive.event_parent.get(event.id)
         return {
             **self._event_item(here, event),
+            "trail": [self._crumb(here, self._event_dir(a), name=self.event_by_id[a].name) for a in ancestors],
             "id": event.id,
             "aliases": list(event.aliases),
             "image": self._asset(here, event.image),
@@ -634,18 +670,21 @@ class _Planner:
         }
 
     def _event_tree(self, here: str) -> list[dict]:
-        """All events, each root followed by its sub-events, with their depth."""
-        items: list[dict] = []
+        """All events in groups by the year they start (undated ones last), each with its sub-events inside it."""
 
-        def visit(event_id: str, depth: int) -> None:
-            items.append({**self._event_item(here, self.event_by_id[event_id]), "depth": depth})
-            for child in self.archive.event_children.get(event_id, ()):
-                visit(child, depth + 1)
+        def node(event_id: str) -> dict:
+            return {**self._event_item(here, self.event_by_id[event_id]),
+                    "children": [node(child) for child in self.archive.event_children.get(event_id, ())]}
 
-        for event in self.archive.events:
-            if event.id not in self.archive.event_parent:
-                visit(event.id, 0)
-        return items
+        years: list[dict] = []
+        for event in self.archive.events:  # by start date, those without one last
+            if event.id in self.archive.event_parent:
+                continue
+            year = event.start.year if event.start else None
+            if not years or years[-1]["year"] != year:
+                years.append({"year": year, "events": []})
+            years[-1]["events"].append(node(event.id))
+        return years
 
 
 def page_window(number: int, count: int) -> list[int]:
@@ -673,6 +712,7 @@ def _role(role) -> dict:
         "title": role.title,
         "from": role.start.isoformat() if role.start else None,
         "to": role.end.isoformat() if role.end else None,
+        "current": role.end is None,
     }
 
 

@@ -1,14 +1,17 @@
 """Stage 4, render: Plan -> output files (Jinja2 with autoescape and StrictUndefined).
 
 The only importer of Jinja2. A page renders from its plain-data context
-alone, so pages can be rendered in any order, in any process.
+alone, so pages can be rendered in any order, in any process. The theme's
+words come from a gettext message catalogue chosen by the site's language.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import gettext
 import hashlib
+import io
 import itertools
 import json
 import marshal
@@ -20,7 +23,11 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import jinja2
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.support import Translations
 from markupsafe import Markup
 
 from .model import BuildFailed, MemoryStore, OutputFile, Page, Plan, Problem, Rendered, Store
@@ -34,6 +41,10 @@ _PAGES_PER_WORKER = 50
 _BATCH = 32
 # Pages whose contexts are made and looked up in the cache together.
 _CHUNK = 1024
+SOURCE_LANGUAGE = "en"
+"""The language the theme's messages are written in: it needs no catalogue."""
+CATALOGUE = "locale/{language}/LC_MESSAGES/messages.po"
+"""Where, inside a template folder, the message catalogue of a language lives."""
 
 
 def render(
@@ -58,7 +69,8 @@ def render(
     salt = templates_fingerprint(template_dirs)
     _forget_if_changed(dirs, salt)
     files: list[OutputFile] = []
-    todo = _not_stored(plan.pages, salt, pages, files)
+    languages: set[str] = set()
+    todo = _not_stored(plan.pages, salt, pages, files, languages)
     problems: list[Problem] = []
     rendered = 0
     for key, result in _render_all(dirs, todo, bodies, jobs):
@@ -69,11 +81,15 @@ def render(
             rendered += 1
     if problems:
         raise BuildFailed(problems)
-    return Rendered(files=tuple(files), rendered=rendered, cached=len(files) - rendered)
+    return Rendered(files=tuple(files), rendered=rendered, cached=len(files) - rendered,
+                    warnings=_catalogue_warnings(dirs, languages))
 
 
-def _not_stored(planned: Sequence[Page], salt: str, pages: Store, files: list[OutputFile]) -> Iterator[tuple[str, Page]]:
-    """The pages of `planned` whose key is not in `pages`, with their keys; every page's OutputFile goes to `files`.
+def _not_stored(planned: Sequence[Page], salt: str, pages: Store, files: list[OutputFile],
+                languages: set[str]) -> Iterator[tuple[str, Page]]:
+    """The pages of `planned` whose key is not in `pages`, with their keys.
+
+    Every page's OutputFile goes to `files`, and its language to `languages`.
 
     Pages are taken a chunk at a time: their contexts are made, hashed, and
     let go of, unless they are to be rendered.
@@ -82,8 +98,74 @@ def _not_stored(planned: Sequence[Page], salt: str, pages: Store, files: list[Ou
         chunk = planned[start:start + _CHUNK]
         keys = [page_key(salt, page) for page in chunk]
         files.extend(OutputFile(page.relpath, key) for key, page in zip(keys, chunk))
+        languages.update(_language(page) for page in chunk)
         done = pages.present(keys)
         yield from ((key, page) for key, page in zip(keys, chunk) if key not in done)
+
+
+def catalogue_path(dirs: Sequence[str | Path], language: str) -> Path | None:
+    """The message catalogue for `language` (`vi`, `vi-VN` …) in the first of `dirs` that has one; None if none has.
+
+    A site's `templates/locale/` comes before the theme's, so a site can
+    correct a translation or add a language file by file, like templates.
+    """
+    for candidate in _language_tags(language):
+        for folder in dirs:
+            path = Path(folder) / CATALOGUE.format(language=candidate)
+            if path.is_file():
+                return path
+    return None
+
+
+def _language_tags(language: str) -> list[str]:
+    """The catalogue folder names to try for a language, most specific first: `vi_VN`, then `vi`."""
+    code = language.replace("-", "_")
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return [code]
+    return list(dict.fromkeys([code, str(locale), locale.language]))
+
+
+def _language(page: Page) -> str:
+    """The language a page is written in: its site's (every planned page names its site)."""
+    site = page.context.get("site")
+    return site["language"] if isinstance(site, Mapping) and "language" in site else SOURCE_LANGUAGE
+
+
+def _catalogue_warnings(dirs: tuple[str, ...], languages: set[str]) -> tuple[str, ...]:
+    return tuple(
+        f"no message catalogue for language {language!r}, so the theme's words are in English "
+        f"(add templates/{CATALOGUE.format(language=_language_tags(language)[-1])} to translate them)"
+        for language in sorted(languages)
+        if _language_tags(language)[-1] != SOURCE_LANGUAGE and catalogue_path(dirs, language) is None
+    )
+
+
+class _CatalogueError(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@functools.lru_cache(maxsize=16)
+def _translations(dirs: tuple[str, ...], language: str) -> gettext.NullTranslations:
+    """The site language's catalogue, read with Babel and compiled in memory (no .mo files to keep in step)."""
+    path = catalogue_path(dirs, language)
+    if path is None:
+        return gettext.NullTranslations()
+    try:
+        with path.open("rb") as po:
+            catalog = read_po(po, locale=Locale.parse(_language_tags(language)[-1]), abort_invalid=True)
+    except PoFileError as error:
+        # Babel counts lines from 0.
+        raise _CatalogueError(Problem(str(path), error.lineno + 1, f"message catalogue: {error}")) from error
+    except (ValueError, UnknownLocaleError, UnicodeDecodeError) as error:
+        raise _CatalogueError(Problem(str(path), 1, f"message catalogue: {error}")) from error
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 def templates_fingerprint(template_dirs: Sequence[Path]) -> str:
@@ -157,12 +239,14 @@ def _render_page(dirs: tuple[str, ...], page: Page, page_bodies: Mapping[str, st
     if missing:
         return Problem(page.relpath, 1, f"article body {missing[0]} is missing from the cache: build again")
     try:
-        template = environment(dirs).get_template(page.template)
+        template = environment(dirs, _language(page)).get_template(page.template)
         token = _PAGE_BODIES.set(page_bodies)
         try:
             return template.render(page.context).encode("utf-8")
         finally:
             _PAGE_BODIES.reset(token)
+    except _CatalogueError as error:
+        return error.problem
     except jinja2.TemplateSyntaxError as error:
         return Problem(error.filename or page.template, error.lineno or 1, f"template error: {error.message}")
     except jinja2.TemplateNotFound as error:
@@ -185,7 +269,7 @@ def _template_frame(error: Exception, dirs: tuple[str, ...]) -> tuple[str, int] 
 _PAGE_BODIES: contextvars.ContextVar[Mapping[str, str | None]] = contextvars.ContextVar("page_bodies")
 
 
-_ENVIRONMENTS: dict[tuple[str, ...], jinja2.Environment] = {}
+_ENVIRONMENTS: dict[tuple[tuple[str, ...], str], jinja2.Environment] = {}
 
 
 _SALTS: dict[tuple[str, ...], str] = {}
@@ -198,13 +282,19 @@ def _forget_if_changed(dirs: tuple[str, ...], salt: str) -> None:
     the site adds its own override of it in an earlier folder.
     """
     if _SALTS.get(dirs) != salt:
-        _ENVIRONMENTS.pop(dirs, None)
+        for key in [key for key in _ENVIRONMENTS if key[0] == dirs]:
+            del _ENVIRONMENTS[key]
+        _translations.cache_clear()  # catalogues live in the template folders too
         _SALTS[dirs] = salt
 
 
-def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
-    """The Jinja2 environment for these template folders (one per process, reused)."""
-    env = _ENVIRONMENTS.get(dirs)
+def environment(dirs: tuple[str, ...], language: str = SOURCE_LANGUAGE) -> jinja2.Environment:
+    """The Jinja2 environment for these template folders and this language's messages (one per process, reused).
+
+    Templates mark their words with `_()` and `{% trans %}` (jinja2.ext.i18n,
+    new-style: `_("%(n)s articles", n=3)` formats and escapes).
+    """
+    env = _ENVIRONMENTS.get((dirs, language))
     if env is None:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(list(dirs)),
@@ -213,10 +303,13 @@ def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: whitespace inside {% trans %} collapsed
+        env.install_gettext_translations(_translations(dirs, language), newstyle=True)
         env.filters.update(date=format_day, datetime=format_moment, month=format_month, body=article_body,
                            json_ld=json_ld, search_fold=search_fold, search_d_words=search_d_words)
-        _ENVIRONMENTS[dirs] = env
+        _ENVIRONMENTS[(dirs, language)] = env
     return env
 
 

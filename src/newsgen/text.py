@@ -74,3 +74,95 @@ def is_contained(relpath: str) -> bool:
     """Whether `relpath`, joined to a folder, names something inside it: relative, `/`-separated, no `..`, `.` or empty part."""
     return bool(relpath) and not relpath.startswith("/") and "\\" not in relpath and \
         not any(part in ("..", ".", "") for part in relpath.split("/"))
+
+
+# Vietnamese collation: CLDR's standard tailoring for Vietnamese (common/collation/vi.xml),
+#     &̀<<̉<<̃<<́<<̣   &a<ă<â   &d<đ   &e<ê   &o<ô<ơ   &u<ư
+# applied to the Unicode Collation Algorithm's default table (DUCET) as pyuca computes it.
+# In the DUCET ă, â, đ, ê, ô, ơ and ư differ from their base letter only at the second level
+# (ă = a + breve), so "Ăn" would sort between "An" and "Ao"; Vietnamese readers expect each
+# to be a letter of its own, after its base letter. The tones stay second-level differences,
+# in Vietnamese order: none, huyền, hỏi, ngã, sắc, nặng.
+_LETTER_RANKS = {("a", "\u0306"): 1, ("a", "\u0302"): 2, ("e", "\u0302"): 1,
+                 ("o", "\u0302"): 1, ("o", "\u031b"): 2, ("u", "\u031b"): 1}
+_STROKED = {"đ": "d", "Đ": "D"}
+_TONE_RANKS = {"\u0300": 0, "\u0309": 1, "\u0303": 2, "\u0301": 3, "\u0323": 4}  # after the grave: &̀<<̉<<̃<<́<<̣
+
+
+@functools.lru_cache(maxsize=1)
+def _collator():
+    import pyuca  # reads its 2 MB table when first asked: only builds that sort persons pay for it
+
+    return pyuca.Collator()
+
+
+def _clusters(decomposed: str) -> list[str]:
+    """`decomposed` (NFD) cut into letters, each a base character with the combining marks after it."""
+    clusters: list[str] = []
+    for char in decomposed:
+        if clusters and unicodedata.combining(char):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+def _vietnamese_letter(cluster: str) -> tuple[str, int, str]:
+    """A cluster as (base character, its rank among the letters sharing that base, the other marks)."""
+    base, marks = cluster[0], cluster[1:]
+    if base in _STROKED:
+        return _STROKED[base], 1, marks
+    for mark in marks:
+        rank = _LETTER_RANKS.get((base.lower(), mark))
+        if rank:
+            return base, rank, marks.replace(mark, "", 1)
+    return base, 0, marks
+
+
+@functools.lru_cache(maxsize=65536)
+def collation_key(text: str) -> tuple:
+    """Return a key that sorts `text` in Vietnamese order (a ă â b c d đ e ê … o ô ơ … u ư …; tones after).
+
+    Level by level as the Unicode Collation Algorithm: letters, then marks,
+    then case; each level a tuple, so that a shorter text sorts first.
+    """
+    collator = _collator()
+    grave = collator.collation_elements("\u0300")[0][1]
+    primary: list[tuple[int, int]] = []
+    secondary: list[tuple[int, int]] = []
+    tertiary: list[int] = []
+    for cluster in _clusters(unicodedata.normalize("NFD", text)):
+        base, rank, marks = _vietnamese_letter(cluster)
+        tones = [mark for mark in marks if mark in _TONE_RANKS]
+        for tone in tones:
+            marks = marks.replace(tone, "", 1)
+        for first, second, third in collator.collation_elements(base + marks):
+            if first:
+                primary.append((first, rank))
+                rank = 0
+            if second:
+                secondary.append((second, 0))
+            if third:
+                tertiary.append(third)
+        secondary.extend((grave, _TONE_RANKS[tone]) for tone in tones)
+    return tuple(primary), tuple(secondary), tuple(tertiary)
+
+
+def sort_text(name: str, sort_name: str | None = None) -> str:
+    """What a person is sorted and grouped by: their `sort_name`, else their given name (a Vietnamese name's last word)."""
+    if sort_name and sort_name.strip():
+        return sort_name.strip()
+    words = name.split()
+    return words[-1] if words else name
+
+
+def initial_letter(text: str) -> str:
+    """The letter `text` is filed under in an index: capital, tones dropped, ă â đ ê ô ơ ư kept as letters; '#' for no letter."""
+    clusters = _clusters(unicodedata.normalize("NFD", text.strip()))
+    if not clusters or not clusters[0][0].isalpha():
+        return "#"
+    base, rank, _ = _vietnamese_letter(clusters[0])
+    if base.lower() == "d" and rank:
+        return "Đ"
+    quality = next((mark for mark in clusters[0][1:] if _LETTER_RANKS.get((base.lower(), mark)) == rank), "") if rank else ""
+    return nfc(base.upper() + quality)
