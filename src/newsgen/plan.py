@@ -29,7 +29,7 @@ NEWS_WINDOW = timedelta(days=2)
 NEWS_MAX_ENTRIES = 1_000
 # The `updated` of a feed without entries: fixed, since the build clock must never reach the output.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# Shared views (cards, links, feed entries) kept at once: enough for the pages near each other in the plan.
+# Shared views made per article (feed entries) kept at once: enough for the pages near each other in the plan.
 _MEMO_LIMIT = 20_000
 NO_BASE_URL_WARNING = ("no base_url, so no feeds, sitemap or robots.txt: they need absolute addresses "
                        "(set base_url in newsgen.yaml or pass --base-url)")
@@ -94,11 +94,11 @@ class _Planner:
         self.article_dirs = [self._article_dir(a) for a in archive.articles]
         # Views that depend on a page only through its link prefix, made once per prefix;
         # those made per article are forgotten past _MEMO_LIMIT, so they do not fill memory.
-        self.cards: dict[tuple[str, int], dict] = {}
         self.entity_links: dict[tuple[str, str, str], dict] = {}
         self.site_views: dict[str, dict] = {}
         self.feed_views: dict[tuple[str, tuple[str, str] | None], list[dict]] = {}
         self.modified = [a.updated or a.date for a in archive.articles]
+        self.iso_dates = [a.date.isoformat() for a in archive.articles]
         self.sitemap_entries: list[dict] = []
         self.feed_entries: dict[int, dict] = {}
 
@@ -158,7 +158,8 @@ class _Planner:
 
     def _absolute(self, to: str) -> str | None:
         """The absolute URL of site path `to` under the base_url; None without one."""
-        return self.config.base_url + quote(to) if self.config.base_url else None
+        # Under a base_url, link targets are exactly the quoted site paths.
+        return self.config.base_url + self.links.target(to) if self.config.base_url else None
 
     def _data_url(self, here: str, to: str) -> str:
         """A URL for machine-read data (JSON-LD): absolute under the base_url, else relative to the
@@ -550,14 +551,18 @@ class _Planner:
         }
 
     def _entity_link(self, here: str, kind: str, entity_id: str) -> dict:
-        key = (self.links.prefix(here), kind, entity_id)
+        return self._entity_link_at(self.links.prefix(here), kind, entity_id)
+
+    def _entity_link_at(self, prefix: str, kind: str, entity_id: str) -> dict:
+        """A person's or event's name and link, for pages whose links start with `prefix` (made once)."""
+        key = (prefix, kind, entity_id)
         link = self.entity_links.get(key)
         if link is None:
             if kind == "person":
                 name, folder = self.person_by_id[entity_id].name, self._person_dir(entity_id)
             else:
                 name, folder = self.event_by_id[entity_id].name, self._event_dir(entity_id)
-            link = self.entity_links[key] = {"name": name, "url": self.links.href(here, folder)}
+            link = self.entity_links[key] = {"name": name, "url": prefix + self.links.target(folder)}
         return link
 
     def _crumb(self, here: str, to: str, name: str | None = None, year: int | None = None,
@@ -566,23 +571,22 @@ class _Planner:
         return {"name": name, "year": year, "month": month, "url": self.links.href(here, to)}
 
     def _card(self, here: str, i: int) -> dict:
-        key = (self.links.prefix(here), i)
-        card = self.cards.get(key)
-        if card is None:
-            _make_room(self.cards)
-            article = self.archive.articles[i]
-            card = self.cards[key] = {
-                "title": article.title,
-                "url": self.links.href(here, self.article_dirs[i]),
-                "date": article.date.isoformat(),
-                "has_time": article.has_time,
-                "year": article.date.year,
-                "month": article.date.month,
-                "summary": article.summary,
-                "persons": [self._entity_link(here, "person", pid) for pid in self.archive.article_persons[i]],
-                "events": [self._entity_link(here, "event", eid) for eid in self.archive.article_events[i]],
-            }
-        return card
+        """An article as a list shows it. Made afresh each time: an archive's cards would not fit in memory
+        together, and a large one's pages hold each article too far apart for a bounded memo to help."""
+        prefix = self.links.prefix(here)
+        article = self.archive.articles[i]
+        link = self._entity_link_at
+        return {
+            "title": article.title,
+            "url": prefix + self.links.target(self.article_dirs[i]),
+            "date": self.iso_dates[i],
+            "has_time": article.has_time,
+            "year": article.date.year,
+            "month": article.date.month,
+            "summary": article.summary,
+            "persons": [link(prefix, "person", pid) for pid in self.archive.article_persons[i]],
+            "events": [link(prefix, "event", eid) for eid in self.archive.article_events[i]],
+        }
 
     def _article(self, here: str, i: int) -> dict:
         article = self.archive.articles[i]
