@@ -207,14 +207,14 @@ class _Planner:
     # -- pages ---------------------------------------------------------
 
     def _add(self, relpath: str, template: str, origin: str, kind: str, title: str,
-             pagination: dict | None = None, *, lastmod: datetime | None = None, in_sitemap: bool = True,
+             pagination: Callable[[str], dict] | None = None, *, lastmod: datetime | None = None, in_sitemap: bool = True,
              feed: tuple[str, str] | None = None, meta: Callable[[str], dict] | None = None,
              bodies: tuple[str, ...] = (), **parts: Callable[[str], Any] | Any) -> None:
         """Add one HTML page; each part is a value or a function of the page's own path (for its links).
 
-        `lastmod` is its date in the sitemap, `feed` the folder and title of its own feed (besides
-        the site's), `meta` a function of its path giving page keys for search engines and sharing,
-        `bodies` the article bodies it shows.
+        `pagination` a function of its path giving its pagination bar, `lastmod` its date in the
+        sitemap, `feed` the folder and title of its own feed (besides the site's), `meta` a function
+        of its path giving page keys for search engines and sharing, `bodies` the article bodies it shows.
         """
         if not self._claim(relpath, origin):
             return
@@ -227,7 +227,7 @@ class _Planner:
                 "title": title,
                 "url": self.links.href(here, _folder_of(here)),
                 "canonical": canonical,
-                "pagination": pagination,
+                "pagination": pagination(here) if pagination else None,
                 "description": self.config.description,
                 "image": None,
                 "json_ld": None,
@@ -294,9 +294,8 @@ class _Planner:
         """Pages of a list of articles: the first at `folder`, the next ones below it."""
         chunks = _chunks(list(indexes), self.config.per_page)
         folders = [folder] + [folder + self.permalinks.page.format(number=n) for n in range(2, len(chunks) + 1)]
-        for n, chunk in enumerate(chunks, start=1):
-            here = folders[n - 1] + "index.html"
-            pagination = {
+        def pagination(here: str, n: int) -> dict:
+            return {
                 "number": n,
                 "count": len(chunks),
                 "previous": self.links.href(here, folders[n - 2]) if n > 1 else None,
@@ -304,11 +303,14 @@ class _Planner:
                 "pages": [{"number": k, "url": self.links.href(here, folders[k - 1]) if k else None}
                           for k in page_window(n, len(chunks))],
             }
+
+        for n, chunk in enumerate(chunks, start=1):
+            here = folders[n - 1] + "index.html"
             page_title = title or self.config.title
             if n > 1:
                 page_title = f"{page_title} – trang {n}"
             self._add(here, template, origin if n == 1 else f"{origin}, page {n}", kind=kind, title=page_title,
-                      pagination=pagination,
+                      pagination=lambda here, n=n: pagination(here, n),
                       articles=lambda here, chunk=chunk: [self._card(here, i) for i in chunk], **parts)
 
     def _person_pages(self, person: Person) -> None:

@@ -190,8 +190,8 @@ def _interrupt_in(main_pid: int) -> Callable:
     """A SIGINT handler raising KeyboardInterrupt in this process only.
 
     Ctrl-C reaches every process of the terminal's group, the build's
-    worker processes too; they inherit this handler and ignore it, finishing
-    their task quietly, while this process stops the build and the server.
+    worker processes too; they ignore it (see workers), finishing their task
+    quietly, while this process stops the build and the server.
     """
     def handler(signum, frame):
         if os.getpid() == main_pid:
