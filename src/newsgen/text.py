@@ -126,25 +126,40 @@ def collation_key(text: str) -> tuple:
     Level by level as the Unicode Collation Algorithm: letters, then marks,
     then case; each level a tuple, so that a shorter text sorts first.
     """
-    collator = _collator()
-    grave = collator.collation_elements("\u0300")[0][1]
     primary: list[tuple[int, int]] = []
     secondary: list[tuple[int, int]] = []
     tertiary: list[int] = []
     for cluster in _clusters(unicodedata.normalize("NFD", text)):
-        base, rank, marks = _vietnamese_letter(cluster)
-        tones = [mark for mark in marks if mark in _TONE_RANKS]
-        for tone in tones:
-            marks = marks.replace(tone, "", 1)
-        for first, second, third in collator.collation_elements(base + marks):
-            if first:
-                primary.append((first, rank))
-                rank = 0
-            if second:
-                secondary.append((second, 0))
-            if third:
-                tertiary.append(third)
-        secondary.extend((grave, _TONE_RANKS[tone]) for tone in tones)
+        first, second, third = _letter_weights(cluster)
+        primary.extend(first)
+        secondary.extend(second)
+        tertiary.extend(third)
+    return tuple(primary), tuple(secondary), tuple(tertiary)
+
+
+# An archive's names are written with a few hundred distinct letters (a base and its marks), and
+# asking pyuca for a letter's weights costs far more than a look-up.
+@functools.lru_cache(maxsize=4096)
+def _letter_weights(cluster: str) -> tuple[tuple, tuple, tuple]:
+    """One letter's collation weights at the three levels, with the Vietnamese tailoring applied."""
+    collator = _collator()
+    grave = collator.collation_elements("\u0300")[0][1]
+    base, rank, marks = _vietnamese_letter(cluster)
+    tones = [mark for mark in marks if mark in _TONE_RANKS]
+    for tone in tones:
+        marks = marks.replace(tone, "", 1)
+    primary: list[tuple[int, int]] = []
+    secondary: list[tuple[int, int]] = []
+    tertiary: list[int] = []
+    for first, second, third in collator.collation_elements(base + marks):
+        if first:
+            primary.append((first, rank))
+            rank = 0
+        if second:
+            secondary.append((second, 0))
+        if third:
+            tertiary.append(third)
+    secondary.extend((grave, _TONE_RANKS[tone]) for tone in tones)
     return tuple(primary), tuple(secondary), tuple(tertiary)
 
 
