@@ -1,7 +1,5 @@
 """`python -m newsgen`: the same as the `newsgen` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

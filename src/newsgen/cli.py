@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from .build import build
 from .config import is_base_url
@@ -16,6 +16,19 @@ from .deploy import MAX_DELETES, DeployFailed, deploy
 from .model import BuildFailed, BuildReport, ToolFailed, UsageError
 from .scaffold import KINDS, new_file
 from .serve import Outcome, serve
+
+
+def run() -> NoReturn:
+    """The `newsgen` program: main(), then exit at once with its code.
+
+    Every file and process is closed by then; what is left is freeing the
+    build's millions of objects one by one, which took longer than a whole
+    no-change rebuild of a large archive.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
