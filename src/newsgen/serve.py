@@ -4,7 +4,7 @@ The preview is built into `SITE_DIR/.newsgen/preview/`, never into the
 production output folder, and served from it on the loopback address under
 the path of the site's `base_url`. Open HTML pages get, at response time
 only, a small script that listens on `/__newsgen__/events` and reloads the
-page when a build finishes. Requests wait while a build writes, so no answer
+page when a build finishes. Requests wait while a build runs, so no answer
 mixes two builds; after a failed build every HTML page is an error page
 naming every problem, until a build succeeds again.
 """
