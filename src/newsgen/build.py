@@ -221,6 +221,8 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256(sys.version.encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")):
+        if path.name in _COMMAND_MODULES:
+            continue
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for library in _OUTPUT_LIBRARIES:
         try:
@@ -229,6 +231,9 @@ def code_fingerprint() -> str:
             digest.update(f"{library} -\0".encode())
     return digest.hexdigest()
 
+
+# The commands around the build: they never shape its output, so a change to them keeps the cache.
+_COMMAND_MODULES = frozenset({"__main__.py", "cli.py", "serve.py", "deploy.py", "scaffold.py", "mediatypes.py"})
 
 _OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "Babel", "PyYAML", "python-slugify", "tzdata",
                      "pagefind", "pagefind_bin", "cbor2", "pyuca")
