@@ -5,9 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsgen.model import BuildFailed
+from newsgen import text
+from newsgen.index import index
+from newsgen.model import BuildFailed, MemoryStore
 
-from conftest import archive_of, article
+from conftest import archive_of, article, load_site
 
 PERSON_TO_LAM = """
 ---
@@ -127,6 +129,25 @@ def test_persons_sort_in_vietnamese_order_by_sort_name_else_given_name(site):
     assert [p.name for p in archive.persons] == [
         "Nguyễn Văn An", "Lê Ánh", "Nguyễn Ân", "Trần Ân", "Phạm Dũng", "Lê Văn Đức", "Brendan Nelson", "Vũ Ơn",
         "Đặng Thị Ngọc Thịnh", "Hồ Ước"]
+
+
+def test_letter_weights_kept_in_a_store_spare_the_next_index_the_collation_table(site, monkeypatch):
+    documents = load_site(site({
+        "content/articles/a.md": article("A", "2024-09-21", persons="[Đặng Thị Ngọc Thịnh, Nguyễn Văn An, Vũ Ơn]"),
+    }))
+    letters = MemoryStore()
+    monkeypatch.setattr(text, "_KNOWN_LETTERS", {})
+    text._collator.cache_clear()
+    text.collation_key.cache_clear()
+    first = index(documents, letters=letters)
+    assert text._collator.cache_info().currsize == 1 and letters
+
+    monkeypatch.setattr(text, "_KNOWN_LETTERS", {})  # a new process
+    text._collator.cache_clear()
+    text.collation_key.cache_clear()
+    again = index(documents, letters=letters)
+    assert text._collator.cache_info().currsize == 0
+    assert [p.name for p in again.persons] == [p.name for p in first.persons] == ["Nguyễn Văn An", "Vũ Ơn", "Đặng Thị Ngọc Thịnh"]
 
 
 def test_related_articles_are_older_ones_sharing_the_most_persons_and_events_newest_first(site):

@@ -112,6 +112,35 @@ def test_planned_pages_make_each_context_when_taken():
     assert [page.context["n"] for page in pages] == [0, 1, 2] and calls == [1, 0, 1, 2]
 
 
+def test_a_page_whose_inputs_are_remembered_has_its_context_not_made(tmp_path):
+    write_files(tmp_path / "t", {"page.html": "{{ site.language }} {{ n }}"})
+    made: list[str] = []
+
+    def recipe(name: str, n: int, inputs: str | None) -> PageRecipe:
+        return PageRecipe(f"{name}.html", "page.html",
+                          lambda: made.append(name) or {"site": {"language": "vi"}, "n": n}, inputs=lambda: inputs)
+
+    pages, contexts = MemoryStore(), MemoryStore()
+    first = render(Plan(pages=PlannedPages([recipe("a", 1, "in-a"), recipe("b", 2, None)])), [tmp_path / "t"],
+                   pages=pages, contexts=contexts)
+    made.clear()
+    # "a" keeps its inputs: known unchanged. "b" has none: always made. "c" is new.
+    again = render(Plan(pages=PlannedPages([recipe("a", 1, "in-a"), recipe("b", 2, None), recipe("c", 3, "in-c")])),
+                   [tmp_path / "t"], pages=pages, contexts=contexts)
+    assert made == ["b", "c"] and again.contexts_made == 2 and first.contexts_made == 2
+    assert (again.rendered, again.cached) == (1, 2)
+    assert [pages[f.key] for f in again.files] == [b"vi 1", b"vi 2", b"vi 3"]
+
+    # New inputs with an equal context give the same key; a remembered page evicted from the store is made and rendered.
+    made.clear()
+    evicted = next(f.key for f in again.files if f.relpath == "c.html")
+    del pages[evicted]
+    third = render(Plan(pages=PlannedPages([recipe("a", 1, "in-a2"), recipe("c", 3, "in-c")])), [tmp_path / "t"],
+                   pages=pages, contexts=contexts)
+    assert made == ["a", "c"] and (third.rendered, third.cached) == (1, 1)
+    assert [f.key for f in third.files] == [f.key for f in again.files if f.relpath != "b.html"]
+
+
 def test_pages_found_in_the_store_are_not_rendered_again(tmp_path):
     write_files(tmp_path / "t", {"page.html": "{{ n }}"})
     store = MemoryStore()

@@ -21,9 +21,10 @@ CACHE_FILE = "cache.sqlite"
 # Raise when the tables' layout or the meaning of their keys changes.
 SCHEMA = 1
 
-TABLES = ("files", "documents", "bodies", "pages", "builds")
-"""The memo tables: file stat -> content hash, parsed documents, article HTML, rendered pages,
-and the last build into each output folder."""
+TABLES = ("files", "documents", "bodies", "letters", "contexts", "pages", "builds")
+"""The memo tables: file stat -> content hash, parsed documents, article HTML, the collation
+weights of letters, page inputs -> context hash, rendered pages, and the last build into each
+output folder."""
 
 
 class Cache:

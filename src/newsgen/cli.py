@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from datetime import datetime, timezone
@@ -10,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from .build import build
+from .build import BUILD_GC_THRESHOLDS, build
 from .config import is_base_url
 from .deploy import MAX_DELETES, DeployFailed, deploy
 from .model import BuildFailed, BuildReport, ToolFailed, UsageError
@@ -46,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     quiet = args.quiet or not sys.stderr.isatty()
+    # The program ends with the build: the collector may keep the build's settings to the end.
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)
     try:
         report = build(
             args.site_dir,

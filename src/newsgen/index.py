@@ -1,17 +1,19 @@
 """Stage 2, index: Documents -> Archive (names resolved to entities, articles grouped and sorted).
 
-No I/O: everything here is a function of the Documents value.
+Everything here is a function of the Documents value; the one Store it is
+given only spares it work (the collation weights of the letters of names).
 """
 
 from __future__ import annotations
 
-import heapq
+import itertools
+import marshal
 import operator
 from collections import Counter, defaultdict
 from typing import Iterable, TypeVar
 
-from .model import Archive, BuildFailed, Documents, Event, Person, Problem, Ref
-from .text import collation_key, name_key, slugify, sort_text
+from .model import Archive, BuildFailed, Documents, Event, Person, Problem, Ref, Store
+from .text import add_letter_weights, collation_key, known_letter_weights, name_key, slugify, sort_text
 
 Entity = TypeVar("Entity", Person, Event)
 
@@ -21,8 +23,17 @@ RELATED_LOOKBACK = 50
 """How many of each person's or event's nearest earlier articles are candidates: bounded work per article."""
 
 
-def index(documents: Documents) -> Archive:
-    """Resolve every person and event name, group articles by entity and month; raise BuildFailed on conflicts."""
+_LETTERS_KEY = "letters"
+
+
+def index(documents: Documents, letters: Store | None = None) -> Archive:
+    """Resolve every person and event name, group articles by entity and month; raise BuildFailed on conflicts.
+
+    `letters` keeps the collation weights of the letters names are written
+    with from one build to the next, so sorting rarely needs the collation table.
+    """
+    if letters is not None:
+        _take_letter_weights(letters)
     problems: list[Problem] = []
     articles = tuple(sorted(documents.articles, key=lambda a: (a.date, a.path), reverse=True))
 
@@ -53,6 +64,8 @@ def index(documents: Documents) -> Archive:
         children[parent].append(child)
     order = {event.id: n for n, event in enumerate(events)}
     event_children = {parent: tuple(sorted(kids, key=order.__getitem__)) for parent, kids in children.items()}
+    if letters is not None:
+        _keep_letter_weights(letters)
 
     return Archive(
         articles=articles,
@@ -70,7 +83,23 @@ def index(documents: Documents) -> Archive:
         months={key: tuple(months[key]) for key in sorted(months)},
         related=tuple(related),
         static_files=documents.static_files,
+        digests=documents.digests,
     )
+
+
+def _take_letter_weights(letters: Store) -> None:
+    stored = letters.get(_LETTERS_KEY)
+    if stored is not None:
+        try:
+            add_letter_weights(marshal.loads(stored))
+        except (ValueError, EOFError, TypeError):  # unreadable: the weights are worked out again
+            pass
+
+
+def _keep_letter_weights(letters: Store) -> None:
+    encoded = marshal.dumps(known_letter_weights(), 2)
+    if letters.get(_LETTERS_KEY) != encoded:
+        letters.put(_LETTERS_KEY, encoded)
 
 
 def _related(earlier_lists: list[list[int]]) -> tuple[int, ...]:
@@ -84,11 +113,9 @@ def _related(earlier_lists: list[list[int]]) -> tuple[int, ...]:
     """
     if len(earlier_lists) == 1:  # one person or event: its newest articles (a smaller index is newer)
         return tuple(reversed(earlier_lists[0][-RELATED_MAX:]))
-    shared: Counter[int] = Counter()
-    for earlier in earlier_lists:
-        shared.update(earlier[-RELATED_LOOKBACK:])
-    # Most shared first, then newest; pairs compare in C, far faster than a key function.
-    best = heapq.nsmallest(RELATED_MAX, zip(map(operator.neg, shared.values()), shared.keys()))
+    shared = Counter(itertools.chain.from_iterable([earlier[-RELATED_LOOKBACK:] for earlier in earlier_lists]))
+    # Most shared first, then newest. Sorting the few hundred pairs in C beats heapq.nsmallest's Python loop.
+    best = sorted(zip(map(operator.neg, shared.values()), shared.keys()))[:RELATED_MAX]
     return tuple(j for _, j in best)
 
 

@@ -93,6 +93,7 @@ def load(
         static_files=static_files(theme_dir / "static", site_dir / "static"),
         parsed=len(misses),
         cached=len(sources) - len(misses),
+        digests=dict(zip(shown, keys)),
     )
 
 

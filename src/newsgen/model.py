@@ -132,6 +132,9 @@ class Documents:
     """How many content files were parsed; the others came from the cache."""
     cached: int = 0
     """How many content files were taken from the cache."""
+    digests: Mapping[str, str] = field(default_factory=dict)
+    """For each content file read (by its path, as in Article.path), a hash of everything its document
+    was made from: equal hashes, equal documents. Plan uses them to know which pages an edit can reach."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ class Archive:
     related: tuple[tuple[int, ...], ...] = ()
     """For each article, the articles related to it: older ones sharing the most persons and events, newest first."""
     static_files: tuple[StaticFile, ...] = ()
+    digests: Mapping[str, str] = field(default_factory=dict)
+    """Documents.digests: a hash of each content file's document, by its path."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,8 @@ class PageRecipe:
     template: str
     make_context: Callable[[], Mapping[str, Any]]
     bodies: tuple[str, ...] = ()
+    inputs: Callable[[], str | None] = lambda: None
+    """A hash of everything the context is made from (equal hashes, equal contexts), or None when unknown."""
 
 
 class PlannedPages(Sequence[Page]):
@@ -202,6 +209,18 @@ class PlannedPages(Sequence[Page]):
 
     def __iter__(self) -> Iterator[Page]:
         return (_cooked(recipe) for recipe in self._recipes)
+
+    @property
+    def recipes(self) -> tuple[PageRecipe, ...]:
+        """The recipes themselves, for whoever can avoid making a context."""
+        return self._recipes
+
+
+def recipes_of(pages: Sequence[Page]) -> Sequence[PageRecipe]:
+    """The pages of a plan as recipes: those of PlannedPages, or ready pages wrapped (inputs unknown)."""
+    if isinstance(pages, PlannedPages):
+        return pages.recipes
+    return [PageRecipe(page.relpath, page.template, lambda page=page: page.context, page.bodies) for page in pages]
 
 
 def _cooked(recipe: PageRecipe) -> Page:
@@ -238,6 +257,8 @@ class Rendered:
     cached: int
     warnings: tuple[str, ...] = ()
     """Things the user should know that do not stop the build (a language without a message catalogue)."""
+    contexts_made: int = 0
+    """How many pages had their context made; the others' were known unchanged by their inputs."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +288,8 @@ class BuildReport:
     seconds: float
     warnings: tuple[str, ...] = ()
     """Plan.warnings, printed by the command line apart from the summary."""
+    contexts_made: int = 0
+    """Rendered.contexts_made: pages whose context was made, not known unchanged by its inputs."""
 
     @property
     def pages(self) -> int:

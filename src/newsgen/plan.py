@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 from . import structured
 from .config import CONFIG_FILE, SiteConfig
 from .model import Archive, Article, BuildFailed, Event, PageRecipe, Person, Plan, PlannedPages, Problem
+from .page_inputs import PageInputs, Unknown, digest
 from .text import initial_letter, sort_text
 
 NOT_FOUND = "404.html"
@@ -101,30 +102,36 @@ class _Planner:
         self.iso_dates = [a.date.isoformat() for a in archive.articles]
         self.sitemap_entries: list[dict] = []
         self.feed_entries: dict[int, dict] = {}
+        self.inputs = PageInputs(archive)
+        # Every context reads the settings: a change to newsgen.yaml reaches every page.
+        self.settings = digest(str(config))
 
     def plan(self) -> Plan:
         archive = self.archive
         everything = range(len(archive.articles))
         latest = self._latest(everything)
-        self._list("home", "", everything, "index.html", origin="the home page", lastmod=latest)
+        self._list("home", "", everything, "index.html", origin="the home page", lastmod=latest,
+                   inputs=lambda here: None)
         for i, article in enumerate(archive.articles):
             self._add(self.article_dirs[i] + "index.html", "article.html", article.path, kind="article",
                       title=article.title, lastmod=self.modified[i], bodies=(article.body,),
                       meta=lambda here, i=i: self._article_meta(here, i),
-                      article=lambda here, i=i: self._article(here, i))
+                      article=lambda here, i=i: self._article(here, i),
+                      inputs=lambda i=i: self.inputs.article(i))
         self._add(self.permalinks.persons + "index.html", "persons.html", "the persons list", kind="persons",
                   title="Nhân vật", lastmod=latest,
-                  persons=self._persons_index)
+                  persons=self._persons_index, inputs=self.inputs.persons_index)
         for person in archive.persons:
             self._person_pages(person)
         self._add(self.permalinks.events + "index.html", "events.html", "the events list", kind="events",
-                  title="Sự kiện", lastmod=latest, events=lambda here: self._event_tree(here))
+                  title="Sự kiện", lastmod=latest, events=lambda here: self._event_tree(here),
+                  inputs=self.inputs.events_index)
         for event in archive.events:
             self._event_pages(event)
         self._archive_pages()
         if self.config.search:
             self._add(self.permalinks.search + "index.html", "search.html", "the search page", kind="search",
-                      title="Tìm kiếm", in_sitemap=False, search=self._search_page)
+                      title="Tìm kiếm", in_sitemap=False, search=self._search_page, inputs=lambda: None)
         self._add(NOT_FOUND, "404.html", "the 404 page", kind="not_found", title="Không tìm thấy trang",
                   in_sitemap=False)
         warnings = []
@@ -209,12 +216,15 @@ class _Planner:
     def _add(self, relpath: str, template: str, origin: str, kind: str, title: str,
              pagination: Callable[[str], dict] | None = None, *, lastmod: datetime | None = None, in_sitemap: bool = True,
              feed: tuple[str, str] | None = None, meta: Callable[[str], dict] | None = None,
-             bodies: tuple[str, ...] = (), **parts: Callable[[str], Any] | Any) -> None:
+             bodies: tuple[str, ...] = (), inputs: Callable[[], Any] | None = None,
+             **parts: Callable[[str], Any] | Any) -> None:
         """Add one HTML page; each part is a value or a function of the page's own path (for its links).
 
         `pagination` a function of its path giving its pagination bar, `lastmod` its date in the
         sitemap, `feed` the folder and title of its own feed (besides the site's), `meta` a function
         of its path giving page keys for search engines and sharing, `bodies` the article bodies it shows.
+        `inputs` gives, as plain data, what the functions among these read beyond the page's path and
+        the settings (see page_inputs); without it, a page with functions has its context always made.
         """
         if not self._claim(relpath, origin):
             return
@@ -240,18 +250,43 @@ class _Planner:
                 context[name] = value(here) if callable(value) else value
             return context
 
-        self.pages.append(PageRecipe(relpath, template, make_context, bodies))
+        made_by = [pagination, meta, *parts.values()]
+        page_inputs = self._page_inputs(relpath, template, (kind, title, feed), parts, made_by, inputs)
+        self.pages.append(PageRecipe(relpath, template, make_context, bodies, page_inputs))
         if in_sitemap and canonical:
             self.sitemap_entries.append({"loc": canonical, "lastmod": lastmod.isoformat() if lastmod else None})
 
     def _add_file(self, relpath: str, template: str, origin: str, bodies: tuple[str, ...] = (),
-                  **context: Callable[[], Any] | Any) -> None:
-        """Add one file that is not an HTML page (a feed, a sitemap, robots.txt); each part is a value or a function making it."""
+                  inputs: Callable[[], Any] | None = None, **context: Callable[[], Any] | Any) -> None:
+        """Add one file that is not an HTML page (a feed, a sitemap, robots.txt); each part is a value or a function making it.
+
+        `inputs` is as for _add: what the functions read.
+        """
         if self._claim(relpath, origin):
             def make_context() -> dict[str, Any]:
                 made = {name: value() if callable(value) else value for name, value in context.items()}
                 return {"site": self._site(relpath), **made}
-            self.pages.append(PageRecipe(relpath, template, make_context, bodies))
+            page_inputs = self._page_inputs(relpath, template, (), context, list(context.values()), inputs)
+            self.pages.append(PageRecipe(relpath, template, make_context, bodies, page_inputs))
+
+    def _page_inputs(self, relpath: str, template: str, fixed: tuple, parts: dict[str, Any],
+                     made_by: list[Any], inputs: Callable[[], Any] | None) -> Callable[[], str | None]:
+        """The hash of everything a page's context is made from, as a function called when render asks.
+
+        That is the settings, the page's path and template, its `fixed` values and
+        plain parts, and what `inputs` says its functions read; None when it has
+        functions and no `inputs`, or reads a document of unknown digest.
+        """
+        def page_inputs() -> str | None:
+            if inputs is None and any(callable(part) for part in made_by):
+                return None
+            try:
+                declared = inputs() if inputs is not None else None
+            except Unknown:
+                return None
+            plain = [(name, value) for name, value in parts.items() if not callable(value)]
+            return digest((self.settings, relpath, template, fixed, plain, declared))
+        return page_inputs
 
     def _site(self, here: str) -> dict[str, Any]:
         prefix = self.links.prefix(here)
@@ -290,8 +325,11 @@ class _Planner:
         }
 
     def _list(self, kind: str, folder: str, indexes: Sequence[int], template: str, origin: str,
-              title: str | None = None, **parts: Any) -> None:
-        """Pages of a list of articles: the first at `folder`, the next ones below it."""
+              title: str | None = None, *, inputs: Callable[[str], Any], **parts: Any) -> None:
+        """Pages of a list of articles: the first at `folder`, the next ones below it.
+
+        `inputs(here)` is what the functions among `parts` read, as for _add.
+        """
         chunks = _chunks(list(indexes), self.config.per_page)
         folders = [folder] + [folder + self.permalinks.page.format(number=n) for n in range(2, len(chunks) + 1)]
         def pagination(here: str, n: int) -> dict:
@@ -311,29 +349,37 @@ class _Planner:
                 page_title = f"{page_title} – trang {n}"
             self._add(here, template, origin if n == 1 else f"{origin}, page {n}", kind=kind, title=page_title,
                       pagination=lambda here, n=n: pagination(here, n),
-                      articles=lambda here, chunk=chunk: [self._card(here, i) for i in chunk], **parts)
+                      articles=lambda here, chunk=chunk: [self._card(here, i) for i in chunk],
+                      inputs=lambda here=here, n=n, chunk=chunk: (
+                          folder, n, len(chunks), self.inputs.cards(chunk), inputs(here)),
+                      **parts)
 
     def _person_pages(self, person: Person) -> None:
         indexes = self.archive.person_articles.get(person.id, ())
         event_ids = tuple(dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i]))
         self._entity_pages("person", person, self._person_dir(person.id), indexes,
                            meta=lambda here: self._person_meta(here, person),
-                           view=lambda here, first: self._person(here, person, event_ids if first else ()))
+                           view=lambda here, first: self._person(here, person, event_ids if first else ()),
+                           inputs=lambda first: self.inputs.person(person, event_ids if first else ()))
 
     def _event_pages(self, event: Event) -> None:
         indexes = self.archive.event_articles.get(event.id, ())
         person_ids = tuple(dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i]))
         self._entity_pages("event", event, self._event_dir(event.id), indexes,
                            meta=lambda here: self._event_meta(here, event),
-                           view=lambda here, first: self._event(here, event, person_ids if first else ()))
+                           view=lambda here, first: self._event(here, event, person_ids if first else ()),
+                           inputs=lambda first: self.inputs.event(event, self._ancestors(event.id),
+                                                                  person_ids if first else ()))
 
     def _entity_pages(self, kind: str, entity: Person | Event, folder: str, indexes: Sequence[int],
-                      meta: Callable[[str], dict], view: Callable[[str, bool], dict]) -> None:
+                      meta: Callable[[str], dict], view: Callable[[str, bool], dict],
+                      inputs: Callable[[bool], Any]) -> None:
         """The paginated pages of a person or event, and their feeds.
 
         `view(here, first)` is the entity's own data; only the first page lists
         the related events or persons: on every page, a leader's list would
-        make the site grow with the square of their coverage.
+        make the site grow with the square of their coverage. `inputs(first)`
+        is what `view` and `meta` read.
         """
         origin = entity.path or f"{kind} {entity.name!r}"
         first_page = folder + "index.html"
@@ -341,6 +387,7 @@ class _Planner:
         self._list(kind, folder, indexes, f"{kind}.html", origin=origin, title=entity.name,
                    lastmod=self._latest(indexes), feed=(folder, feed_title),
                    meta=self._by_depth(first_page, lambda here, first: meta(here)),
+                   inputs=lambda here: inputs(here == first_page),
                    **{kind: self._by_depth(first_page, view)})
         if self.config.base_url:
             self._feeds(folder, feed_title, indexes, origin)
@@ -373,11 +420,13 @@ class _Planner:
             } for year, year_months in sorted(years.items(), reverse=True)]
 
         self._add(p.archive + "index.html", "archive.html", "the archive", kind="archive",
-                  title="Lưu trữ", lastmod=self._latest(range(len(self.archive.articles))), years=year_items)
+                  title="Lưu trữ", lastmod=self._latest(range(len(self.archive.articles))), years=year_items,
+                  inputs=self.inputs.months)
         for year, year_months in years.items():
             indexes = [i for m in year_months for i in months[(year, m)]]
             self._list("archive_year", p.archive_year.format(year=year), indexes, "archive_period.html",
                        origin=f"the archive of {year}", title=f"Năm {year}", lastmod=self._latest(indexes),
+                       inputs=lambda here, year=year, ms=year_months: (year, [(m, len(months[(year, m)])) for m in ms]),
                        period=lambda here, year=year, ms=year_months: {
                            "year": year, "month": None, "months": [self._month_item(here, year, m) for m in ms],
                            "trail": []})
@@ -386,6 +435,7 @@ class _Planner:
                            months[(year, month)], "archive_period.html",
                            origin=f"the archive of {year}-{month:02d}", title=f"Tháng {month}/{year}",
                            lastmod=self._latest(months[(year, month)]),
+                           inputs=lambda here, year=year, month=month: (year, month),
                            period=lambda here, year=year, month=month: {
                                "year": year, "month": month, "months": [],
                                "trail": [self._crumb(here, p.archive_year.format(year=year), year=year)]})
@@ -430,8 +480,12 @@ class _Planner:
 
         def make_feed() -> dict:
             return {**feed, "entries": [self._feed_entry(i) for i in newest]}
-        self._add_file(folder + ATOM, "atom.xml", f"the Atom feed of {origin}", bodies=bodies, feed=make_feed)
-        self._add_file(folder + RSS, "rss.xml", f"the RSS feed of {origin}", bodies=bodies, feed=make_feed)
+        def inputs() -> tuple:
+            return (folder, title, self.inputs.cards(newest))
+        self._add_file(folder + ATOM, "atom.xml", f"the Atom feed of {origin}", bodies=bodies, feed=make_feed,
+                       inputs=inputs)
+        self._add_file(folder + RSS, "rss.xml", f"the RSS feed of {origin}", bodies=bodies, feed=make_feed,
+                       inputs=inputs)
 
     def _feed_entry(self, i: int) -> dict:
         """One article as a feed entry (made once, shared by every feed holding it); its id is its address."""
@@ -655,12 +709,17 @@ class _Planner:
             "count": len(self.archive.event_articles.get(event.id, ())),
         }
 
-    def _event(self, here: str, event: Event, person_ids: Sequence[str]) -> dict:
-        parent_id = self.archive.event_parent.get(event.id)
+    def _ancestors(self, event_id: str) -> list[str]:
+        """The events above an event, outermost first."""
+        parent_id = self.archive.event_parent.get(event_id)
         ancestors: list[str] = []
         while parent_id and parent_id not in ancestors:
             ancestors.insert(0, parent_id)
             parent_id = self.archive.event_parent.get(parent_id)
+        return ancestors
+
+    def _event(self, here: str, event: Event, person_ids: Sequence[str]) -> dict:
+        ancestors = self._ancestors(event.id)
         parent_id = self.archive.event_parent.get(event.id)
         return {
             **self._event_item(here, event),

@@ -30,7 +30,7 @@ from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 from markupsafe import Markup
 
-from .model import BuildFailed, MemoryStore, OutputFile, Page, Plan, Problem, Rendered, Store
+from .model import BuildFailed, MemoryStore, OutputFile, Page, PageRecipe, Plan, Problem, Rendered, Store, recipes_of
 from .text import search_d_words, search_fold
 from .workers import worker_pool
 
@@ -54,23 +54,29 @@ def render(
     *,
     pages: Store | None = None,
     bodies: Store | None = None,
+    contexts: Store | None = None,
 ) -> Rendered:
     """Render every page of `plan` with the first matching template in `template_dirs`.
 
     Each page's bytes go to `pages`, keyed by a hash of its template folders'
-    files, its template name and its context; a page whose key is already
-    there is not rendered again. `bodies` holds the article HTML that pages
-    name in Page.bodies. `jobs` processes share the work (default: all
-    cores). Raises BuildFailed naming the template file and line of every error.
+    files, its template name, its path and its context; a page whose key is
+    already there is not rendered again. `contexts` remembers the hash of
+    each page's context (and its language) by the page's inputs
+    (PageRecipe.inputs): a page whose inputs are remembered and whose key is
+    stored has its context not even made. `bodies` holds the article HTML
+    that pages name in Page.bodies. `jobs` processes share the work (default:
+    all cores). Raises BuildFailed naming the template file and line of every error.
     """
     pages = MemoryStore() if pages is None else pages
     bodies = MemoryStore() if bodies is None else bodies
+    contexts = MemoryStore() if contexts is None else contexts
     dirs = tuple(str(d) for d in template_dirs)
     salt = templates_fingerprint(template_dirs)
     _forget_if_changed(dirs, salt)
     files: list[OutputFile] = []
     languages: set[str] = set()
-    todo = _not_stored(plan.pages, salt, pages, files, languages)
+    made: list[int] = []
+    todo = _not_stored(recipes_of(plan.pages), salt, pages, contexts, files, languages, made)
     problems: list[Problem] = []
     rendered = 0
     for key, result in _render_all(dirs, todo, bodies, jobs):
@@ -82,25 +88,52 @@ def render(
     if problems:
         raise BuildFailed(problems)
     return Rendered(files=tuple(files), rendered=rendered, cached=len(files) - rendered,
-                    warnings=_catalogue_warnings(dirs, languages))
+                    warnings=_catalogue_warnings(dirs, languages), contexts_made=len(made))
 
 
-def _not_stored(planned: Sequence[Page], salt: str, pages: Store, files: list[OutputFile],
-                languages: set[str]) -> Iterator[tuple[str, Page]]:
-    """The pages of `planned` whose key is not in `pages`, with their keys.
+def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts: Store,
+                files: list[OutputFile], languages: set[str], made: list[int]) -> Iterator[tuple[str, Page]]:
+    """The pages of `recipes` whose key is not in `pages`, with their keys.
 
-    Every page's OutputFile goes to `files`, and its language to `languages`.
+    Every page's OutputFile goes to `files`, its language to `languages`, and
+    the position of each page whose context had to be made to `made`.
 
-    Pages are taken a chunk at a time: their contexts are made, hashed, and
-    let go of, unless they are to be rendered.
+    Pages are taken a chunk at a time. A page whose inputs give a remembered
+    context hash, and so a stored key, is done without its context; the
+    others' contexts are made, hashed, remembered and let go of, unless they
+    are to be rendered.
     """
-    for start in range(0, len(planned), _CHUNK):
-        chunk = planned[start:start + _CHUNK]
-        keys = [page_key(salt, page) for page in chunk]
-        files.extend(OutputFile(page.relpath, key) for key, page in zip(keys, chunk))
-        languages.update(_language(page) for page in chunk)
-        done = pages.present(keys)
-        yield from ((key, page) for key, page in zip(keys, chunk) if key not in done)
+    for start in range(0, len(recipes), _CHUNK):
+        chunk = recipes[start:start + _CHUNK]
+        inputs = [recipe.inputs() for recipe in chunk]
+        remembered = contexts.get_many(found for found in inputs if found is not None)
+        known = [_remembered(remembered.get(found)) if found is not None else None for found in inputs]
+        keys = [page_key(salt, recipe.template, recipe.relpath, hashed[0]) if hashed else None
+                for recipe, hashed in zip(chunk, known)]
+        done = pages.present(key for key in keys if key is not None)
+        cooked: dict[int, Page] = {}
+        for n, recipe in enumerate(chunk):
+            if keys[n] in done:
+                continue
+            page = cooked[n] = Page(recipe.relpath, recipe.template, recipe.make_context(), recipe.bodies)
+            hashed = (context_hash(page.context), _language(page))
+            if inputs[n] is not None and hashed != known[n]:
+                contexts.put(inputs[n], "\0".join(hashed).encode())
+            known[n], keys[n] = hashed, page_key(salt, recipe.template, recipe.relpath, hashed[0])
+            made.append(start + n)
+        done |= pages.present(keys[n] for n in cooked)
+        for recipe, key, hashed in zip(chunk, keys, known):
+            files.append(OutputFile(recipe.relpath, key))
+            languages.add(hashed[1])
+        yield from ((keys[n], page) for n, page in cooked.items() if keys[n] not in done)
+
+
+def _remembered(value: bytes | None) -> tuple[str, str] | None:
+    """A context hash and language as `contexts` stores them, or None."""
+    if value is None:
+        return None
+    context, _, language = value.decode().partition("\0")
+    return context, language
 
 
 def catalogue_path(dirs: Sequence[str | Path], language: str) -> Path | None:
@@ -180,16 +213,20 @@ def templates_fingerprint(template_dirs: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def page_key(salt: str, page: Page) -> str:
-    """The cache key of a page: its bytes depend on nothing else than these (given one newsgen version).
+def context_hash(context: Mapping[str, Any]) -> str:
+    """A hash of a page's plain-data context.
 
     marshal serialises plain data several times faster than json and refuses
     anything else; format 2 has no back-references, so equal contexts give
     equal bytes.
     """
-    digest = hashlib.sha256(f"{salt}\0{page.template}\0{page.relpath}\0".encode())
-    digest.update(marshal.dumps(page.context, 2))
-    return digest.hexdigest()
+    return hashlib.sha256(marshal.dumps(context, 2)).hexdigest()
+
+
+def page_key(salt: str, template: str, relpath: str, context: str) -> str:
+    """The cache key of a page, from its templates' fingerprint, template, path and context hash:
+    its bytes depend on nothing else (given one newsgen version)."""
+    return hashlib.sha256(f"{salt}\0{template}\0{relpath}\0{context}".encode()).hexdigest()
 
 
 def _render_all(dirs: tuple[str, ...], todo: Iterator[tuple[str, Page]], bodies: Store,
