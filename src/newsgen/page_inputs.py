@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .model import Archive, Event, Person
 
@@ -78,18 +78,17 @@ class PageInputs:
 
     def person_item(self, person_id: str) -> tuple:
         """A person as the persons list shows them: their document and how many articles name them."""
-        key = ("person", person_id)
-        if key not in self._items:
-            person = self.person_by_id[person_id]
-            self._items[key] = (person_id, self.entity(person), len(self.archive.person_articles.get(person_id, ())))
-        return self._items[key]
+        return self._item(person_id, self.person_by_id, self.archive.person_articles)
 
     def event_item(self, event_id: str) -> tuple:
         """An event as lists show it: its document and how many articles are about it or its sub-events."""
-        key = ("event", event_id)
+        return self._item(event_id, self.event_by_id, self.archive.event_articles)
+
+    def _item(self, entity_id: str, by_id: Mapping[str, Person] | Mapping[str, Event],
+              articles: Mapping[str, tuple[int, ...]]) -> tuple:
+        key = (type(by_id[entity_id]).__name__, entity_id)
         if key not in self._items:
-            event = self.event_by_id[event_id]
-            self._items[key] = (event_id, self.entity(event), len(self.archive.event_articles.get(event_id, ())))
+            self._items[key] = (entity_id, self.entity(by_id[entity_id]), len(articles.get(entity_id, ())))
         return self._items[key]
 
     def person(self, person: Person, event_ids: Sequence[str]) -> tuple:
