@@ -15,6 +15,13 @@ with its content cache (LOAD_CONTENT_CACHE, CACHE_CONTENT) on.
 Feeds, sitemaps and search are off for every tool, so all three make the
 same kinds of pages: articles, paginated lists, and a page per person and
 per event (Hugo taxonomy terms, Pelican tags).
+
+Nothing is deleted while tools are timed: earlier outputs, caches and
+corpora are moved into a trash folder, emptied once the table is printed.
+On some file systems (ext4 without a journal) deleting tens of thousands of
+files makes creating files slow for a minute or more after: the kernel
+steps over every recently freed inode, one by one, for each new file. A
+tool timed right after a deletion would pay for it.
 """
 
 from __future__ import annotations
@@ -76,13 +83,47 @@ def measure(command: list[str], cwd: Path, memory: bool = False) -> Run:
 
 
 def measure_cold(command: list[str], site: Path, leftovers: tuple[str, ...]) -> Run:
-    """Two cold builds of `site` (its `leftovers` deleted first): the first timed, the second sampled for memory."""
+    """Two cold builds of `site` (its `leftovers` put away first): the first timed, the second sampled for memory."""
     runs = []
     for memory in (False, True):
         for leftover in leftovers:
-            shutil.rmtree(site / leftover, ignore_errors=True)
+            put_away(site / leftover)
         runs.append(measure(command, site, memory=memory))
     return Run(runs[0].seconds, runs[1].peak_mib)
+
+
+TRASH_NAME = ".trash"
+_trash: Path | None = None
+_put_away = 0
+
+
+def put_away(path: Path) -> None:
+    """Move `path`, if it exists, into the trash folder: a rename, so no file is freed while tools are timed."""
+    global _put_away
+    if _trash is None:
+        raise RuntimeError("no trash folder: call empty_trash(work) first")
+    if path.exists() or path.is_symlink():
+        _trash.mkdir(parents=True, exist_ok=True)
+        _put_away += 1
+        path.rename(_trash / f"{_put_away}-{path.name}")
+
+
+def empty_trash(work: Path, settle: bool) -> None:
+    """Delete the trash below `work` (and make it the trash of this run); with `settle`, then wait
+    until the file system has stopped stepping over the freed inodes, so the next timing is not slowed."""
+    global _trash
+    _trash = work / TRASH_NAME
+    if not _trash.exists():
+        return
+    print(f"   emptying {_trash}…", flush=True)
+    shutil.rmtree(_trash)
+    if settle:
+        os.sync()
+        time.sleep(SETTLE_SECONDS)
+
+
+# ext4 without a journal steps over inodes freed in the last 60 s (once written out; 360 s while unwritten).
+SETTLE_SECONDS = 65
 
 
 def _tree_rss(process: psutil.Process) -> int:
@@ -221,9 +262,12 @@ def main() -> int:
 
     print(f"# {platform.node()}: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
           f"Python {platform.python_version()}; {_versions()}", flush=True)
+    empty_trash(args.work, settle=True)  # left by an interrupted run
     results = []
     for size in sizes:
         print(f"## {size:,} articles: writing the corpus", flush=True)
+        for tool in benches:
+            put_away(args.work / str(size) / tool)
         sites = generate(size, args.work / str(size))
         for site in sites.values():
             age(site)
@@ -237,6 +281,7 @@ def main() -> int:
                 print(f"   ({tool} {note})")
     print()
     print(table(results))
+    empty_trash(args.work, settle=False)
     return 0
 
 
