@@ -71,6 +71,24 @@ def test_dates_are_shown_in_vietnamese(tmp_path):
     assert html == "07:00 Thứ Hai, 23 tháng 9, 2024|26 tháng 9, 2024|tháng 9 năm 2024"
 
 
+@pytest.mark.parametrize("language", ["vi", "en", "fr"])
+@pytest.mark.parametrize("moment", ["2024-09-23T07:00:00+07:00", "2024-09-23T23:59:30-05:30", "2024-09-23T12:00:00",
+                                    "2024-09-23T00:15:00+00:00", "2024-09-23"])
+def test_a_moment_is_formatted_as_babel_formats_the_whole_datetime(moment, language):
+    """Date and time of day are formatted (and remembered) apart; the result is Babel's for the whole moment."""
+    from datetime import datetime
+
+    from babel.dates import format_date, format_time, get_datetime_format
+
+    from newsgen.render import _moment
+
+    whole = datetime.fromisoformat(moment)
+    expected = (get_datetime_format("medium", locale=language)
+                .replace("{1}", format_date(whole, "full", locale=language))
+                .replace("{0}", format_time(whole, "short", tzinfo=whole.tzinfo, locale=language)))
+    assert _moment(moment, language) == expected
+
+
 def test_the_same_pages_render_the_same_bytes_in_one_or_many_processes(tmp_path):
     write_files(tmp_path / "t", {"page.html": "{{ n }} {{ site.title }}"})
     pages = tuple(Page(f"p{n}/index.html", "page.html", {"site": SITE, "n": n}) for n in range(300))

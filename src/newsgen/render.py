@@ -409,22 +409,43 @@ def format_month(context: Any, year: int, month: int) -> str:
     return _month(year, month, _locale(context))
 
 
-# Babel formatting costs far more than a dictionary look-up, and a list page
-# shows the same few dates again and again.
-@functools.lru_cache(maxsize=4096)
+# Babel formatting costs far more than a dictionary look-up, and list pages
+# show the same dates again and again: every day, month and time of day is
+# formatted once per process. An archive has a few thousand of each.
+@functools.lru_cache(maxsize=None)
 def _day(iso_date: str, style: str, locale: str) -> str:
     return format_date(date.fromisoformat(iso_date), style, locale=locale)
 
 
-@functools.lru_cache(maxsize=4096)
 def _moment(iso_moment: str, locale: str) -> str:
+    day, separator, time_of_day = iso_moment.partition("T")
+    if not separator:
+        return _whole_moment(iso_moment, locale)
+    # Babel formats a datetime's date part and time part apart, so both can be remembered.
+    return (_datetime_pattern(locale).replace("{1}", _day(day, "full", locale))
+            .replace("{0}", _time_of_day(time_of_day, locale)))
+
+
+@functools.lru_cache(maxsize=None)
+def _time_of_day(iso_time: str, locale: str) -> str:
+    """A time of day with its offset, if any ("07:05:00+07:00"), as format_time shows it in that offset."""
+    moment = datetime.fromisoformat(f"2000-01-01T{iso_time}")
+    return format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
+
+
+@functools.lru_cache(maxsize=None)
+def _datetime_pattern(locale: str) -> str:
+    return get_datetime_format("medium", locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_moment(iso_moment: str, locale: str) -> str:
     moment = datetime.fromisoformat(iso_moment)
-    pattern = get_datetime_format("medium", locale=locale)
-    return (pattern.replace("{1}", format_date(moment, "full", locale=locale))
+    return (_datetime_pattern(locale).replace("{1}", format_date(moment, "full", locale=locale))
             .replace("{0}", format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)))
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=None)
 def _month(year: int, month: int, locale: str) -> str:
     return format_skeleton("yMMMM", date(year, month, 1), locale=locale)
 
