@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
@@ -56,13 +55,10 @@ def write(
             if not done]
     placed: dict[str, str] = {}
     written = 0
-    # Creating files and folders is mostly waiting on the file system, which threads can share:
-    # it took a third of a cold build done one file after another.
-    with ThreadPoolExecutor(_THREADS) as pool:
-        for batch in _with_bytes(todo, contents):
-            for relpath, changed, entry in pool.map(_place, batch):
-                written += changed
-                placed[relpath] = entry
+    for batch in _with_bytes(todo, contents):
+        for relpath, changed, entry in map(_place, batch):
+            written += changed
+            placed[relpath] = entry
     unchanged += len(placed) - written
     entries.update(placed)
     entries = {relpath: entries[relpath] for relpath, _, _ in sources if relpath in entries}  # in the plan's order
@@ -70,9 +66,11 @@ def write(
     return WriteReport(written=written, unchanged=unchanged, pruned=pruned, manifest=entries)
 
 
-# Files fetched from the cache at once, and threads writing them.
+# Files fetched from the cache at once. They are placed one after another: threads
+# sharing the work spent more time handing Python's lock to each other than they
+# saved waiting on the file system (a 17,000-file write took 4-5.6 s with 4 threads,
+# 2.7-3.5 s without, on ext4).
 _BATCH = 256
-_THREADS = 4
 
 
 def _with_bytes(todo: list[tuple[str, str, str, StaticFile | None]],
@@ -191,7 +189,7 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 def _replace(path: str, data: bytes) -> None:
     """Write `data` beside `path` and rename it into place, so a reader never sees half a file."""
     folder, name = os.path.split(path)
-    # Unique within the process (threads take distinct numbers) and between processes (the pid).
+    # Unique within the process (each call takes a new number) and between processes (the pid).
     temporary = f"{folder}/.{name}.{os.getpid()}-{next(_serial)}.tmp"
     try:
         handle = os.open(temporary, _NEW_FILE, 0o644)
