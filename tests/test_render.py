@@ -241,3 +241,36 @@ def test_the_packaged_feed_templates_escape_text_and_attributes(tmp_path):
     assert channel.findtext("item/title") == 'A "B" <C> & D'
     assert channel.findtext("item/description") == "S &lt; T"  # HTML, as RSS readers take it
     assert channel.findtext("description") == "T & U"  # no subtitle: the title
+
+
+def test_messages_render_as_jinja2s_own_i18n_renders_them(tmp_path):
+    """newsgen's faster gettext and ngettext give what jinja2.ext.i18n (new style) gives, escaping included."""
+    import gettext
+
+    import jinja2
+
+    from newsgen.render import _template_gettext, environment
+
+    class Translations(gettext.NullTranslations):
+        def gettext(self, message):
+            return {"Home": "Trang chủ", "<b>%(name)s</b> & co": "<b>%(name)s</b> & cộng sự"}.get(message, message)
+
+        def ngettext(self, singular, plural, n):
+            return f"{n} bài" if singular == "%(num)s article" else super().ngettext(singular, plural, n)
+
+    source = ('{{ _("Home") }}|{{ _("Home") }}|{{ _("100%% sure") }}|{{ _("<b>%(name)s</b> & co", name="<i>") }}|'
+              '{% trans count=3 %}{{ count }} thing{% pluralize %}{{ count }} things{% endtrans %}|'
+              '{{ ngettext("%(num)s article", "%(num)s articles", 2) }}|{{ gettext("a < b") }}|'
+              '{% autoescape false %}{{ _("<b>%(name)s</b> & co", name="<i>") }}{{ _("a < b") }}{% endautoescape %}')
+    write_files(tmp_path, {"page.html": source})
+    jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), autoescape=True,
+                               extensions=["jinja2.ext.i18n"])
+    jinja.install_gettext_translations(Translations(), newstyle=True)
+    ours = environment((str(tmp_path),), "en")  # English: no catalogue, so give it the same translations
+    ours.install_gettext_translations(Translations(), newstyle=True)
+    gettext_, ngettext_ = _template_gettext(Translations())
+    ours.globals.update(gettext=gettext_, ngettext=ngettext_, _=gettext_)
+    expected = jinja.get_template("page.html").render()
+    assert expected == ("Trang chủ|Trang chủ|100% sure|<b>&lt;i&gt;</b> & cộng sự|3 things|2 bài|a < b|"
+                        "<b><i></b> & cộng sựa < b")
+    assert ours.get_template("page.html").render() == expected
