@@ -200,9 +200,17 @@ def _replace(path: str, data: bytes) -> None:
         os.unlink(temporary)
         handle = os.open(temporary, _NEW_FILE, 0o644)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)  # as the umask may have taken away
+        # Plain system calls: a Python file object costs four more per file (fstat, ioctl, lseek …).
+        try:
+            unwritten = memoryview(data)
+            while unwritten:
+                unwritten = unwritten[os.write(handle, unwritten):]
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle, 0o644)  # as the umask may have taken away
+            else:
+                os.chmod(temporary, 0o644)
+        finally:
+            os.close(handle)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
