@@ -1,5 +1,6 @@
 """Stage 1, load: front matter read and checked, Markdown made safe, NFC everywhere."""
 
+import re
 import os
 import unicodedata
 from datetime import datetime, timedelta, timezone
@@ -111,6 +112,38 @@ def test_text_is_normalised_to_nfc(site):
     assert "Tô Lâm thăm Cuba" in body_html(site_dir)
 
 
+def test_markdown_is_commonmark_with_tables_footnotes_definitions_and_attributes(site):
+    html = body_html(site({"content/articles/a.md": """
+        ---
+        title: A
+        date: 2024-09-22
+        ---
+        {#ket-qua .lead}
+        ## Kết quả
+
+        Hai bên ký ~~ba~~ bốn văn kiện[^1].
+        - một
+          - lồng vào, thụt hai dấu cách
+        - hai
+
+        | Văn kiện | Bên ký |
+        |---|---|
+        | Bản ghi nhớ | Bộ Ngoại giao |
+
+        Đối tác chiến lược toàn diện
+        : khuôn khổ quan hệ cao nhất
+
+        [^1]: Theo thông cáo chung.
+    """}))
+    assert '<h2 id="ket-qua" class="lead">Kết quả</h2>' in html
+    assert "<s>ba</s> bốn văn kiện" in html
+    # A list may follow a paragraph line directly, and nests under its item's text.
+    assert "<ul>\n<li>một\n<ul>\n<li>lồng vào, thụt hai dấu cách</li>" in html
+    assert "<td>Bản ghi nhớ</td>" in html
+    assert "<dt>Đối tác chiến lược toàn diện</dt>" in html and "<dd>khuôn khổ quan hệ cao nhất</dd>" in html
+    assert 'href="#fn1"' in html and "Theo thông cáo chung." in html
+
+
 def test_raw_html_is_sanitised(site):
     html = body_html(site({"content/articles/a.md": """
         ---
@@ -119,11 +152,13 @@ def test_raw_html_is_sanitised(site):
         ---
         <script>alert(1)</script><p onclick="steal()">Chữ</p>
 
-        [bấm](javascript:alert(1)) <img src=x onerror=alert(1)>
+        [bấm](javascript:alert(1)) <img src=x onerror=alert(1)> <a href="javascript:alert(2)">nữa</a>
+        [đây](JaVaScRiPt:alert(3)) [kia](vbscript:x) [ảnh](data:text/html;base64,PHNjcmlwdD4=)
     """}))
     assert "<script" not in html and "onclick" not in html and "onerror" not in html
-    assert "javascript:" not in html
-    assert "Chữ" in html
+    # Markdown leaves a link to a refused address as the text written; raw HTML loses the attribute.
+    assert not re.search(r"""(href|src)\s*=\s*["']?\s*(javascript|vbscript|data):""", html, re.I)
+    assert "Chữ" in html and ">nữa</a>" in html
 
 
 def test_raw_html_is_kept_when_the_site_opts_in(site):

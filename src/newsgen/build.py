@@ -226,7 +226,7 @@ def code_fingerprint() -> str:
     """A hash of newsgen's own code and the versions of the libraries that shape its output.
 
     A cache made by anything else is wiped: a new version of newsgen, of
-    Python-Markdown or of Jinja2 may turn the same input into other bytes.
+    markdown-it-py or of Jinja2 may turn the same input into other bytes.
     """
     digest = hashlib.sha256(sys.version.encode())
     package = Path(__file__).resolve().parent
@@ -245,7 +245,7 @@ def code_fingerprint() -> str:
 # The commands around the build: they never shape its output, so a change to them keeps the cache.
 _COMMAND_MODULES = frozenset({"__main__.py", "cli.py", "serve.py", "deploy.py", "scaffold.py", "mediatypes.py"})
 
-_OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "Babel", "PyYAML", "python-slugify", "tzdata",
+_OUTPUT_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "nh3", "Jinja2", "MarkupSafe", "Babel", "PyYAML", "python-slugify", "tzdata",
                      "pagefind", "pagefind_bin", "cbor2", "pyuca")
 
 

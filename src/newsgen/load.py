@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-import markdown
 import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 from .config import SiteConfig
 from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
@@ -31,7 +34,6 @@ ARTICLE_KEYS = {
 PERSON_KEYS = {"name", "aliases", "sort_name", "roles", "image"}
 EVENT_KEYS = {"name", "aliases", "start", "end", "location", "parent", "image"}
 
-_MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
 # Footnotes and heading anchors from Markdown need ids; classes only style.
 _SAFE_ATTRIBUTES = {"*": {"id", "class", "title", "lang", "dir"}}
 _FIRST_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.S)
@@ -362,24 +364,30 @@ def first_paragraph_text(body_html: str) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _converter(unsafe_html: bool) -> "_Converter":
-    """One converter per process and setting: building Python-Markdown's extensions is not free."""
+    """One converter per process and setting: setting up the parser and its plugins is not free."""
     return _Converter(unsafe_html)
 
 
 class _Converter:
-    """Markdown -> HTML, sanitised unless the site opted in to raw HTML."""
+    """Markdown -> HTML, sanitised unless the site opted in to raw HTML.
+
+    The dialect is CommonMark, with tables and strikethrough as on GitHub,
+    footnotes, definition lists and `{#id .class}` attributes; markdown-it-py
+    parses it about four times as fast as Python-Markdown parsed its own.
+    """
 
     def __init__(self, unsafe_html: bool):
         self.unsafe_html = unsafe_html
-        self.markdown = markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS, output_format="html")
+        self.markdown = (MarkdownIt("commonmark").enable(["table", "strikethrough"])
+                         .use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin))
 
     def convert(self, text: str) -> str:
         """Return the HTML of Markdown `text`."""
         # Characters XML forbids would make every feed holding the article unreadable.
-        result = xml_safe(self.markdown.reset().convert(text))
-        if self.unsafe_html:
-            return result
-        return nh3.clean(result, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+        result = xml_safe(self.markdown.render(text))
+        if not self.unsafe_html:
+            result = nh3.clean(result, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+        return result.rstrip("\n")
 
 
 _ALLOWED_ATTRIBUTES = {
