@@ -105,3 +105,26 @@ def test_missing_bytes_fail_before_anything_is_written(tmp_path):
     with pytest.raises(BuildFailed):
         write([OutputFile("a.html", "here"), OutputFile("b.html", "gone")], [], out, MemoryStore(here=b"a"))
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_processes_place_the_same_files_as_one_process(tmp_path, monkeypatch):
+    import newsgen.write
+
+    monkeypatch.setattr(newsgen.write, "_FILES_PER_WORKER", 10)  # so 600 files are shared out
+    store = MemoryStore()
+    made = []
+    for n in range(600):
+        store.put(f"k{n}", f"page {n}".encode())
+        made.append(OutputFile(f"a/{n % 7}/{n}/index.html", f"k{n}"))
+    (tmp_path / "one/a/3/3").mkdir(parents=True)
+    (tmp_path / "two/a/3/3").mkdir(parents=True)
+    (tmp_path / "one/a/3/3/index.html").write_bytes(b"page 3")  # already right: left alone
+    (tmp_path / "two/a/3/3/index.html").write_bytes(b"page 3")
+    alone = write(made, [], tmp_path / "one", store, jobs=1)
+    shared = write(made, [], tmp_path / "two", store, jobs=2)
+    assert (shared.written, shared.unchanged) == (alone.written, alone.unchanged) == (599, 1)
+    assert list(shared.manifest) == list(alone.manifest) == [f.relpath for f in made]
+    assert all(entry.endswith(f":k{n}") for n, entry in enumerate(shared.manifest.values()))
+    assert all((tmp_path / "two" / f.relpath).read_bytes() == store[f.key] for f in made)
+    again = write(made, [], tmp_path / "two", store, shared.manifest, jobs=2)
+    assert (again.written, again.unchanged) == (0, 600)

@@ -99,7 +99,7 @@ def build(
         written = WriteReport(written=0, unchanged=0)
         if not dry_run:
             progress("write")
-            written = write(rendered.files + index_files, site.static_files, output_dir, pages, manifest)
+            written = write(rendered.files + index_files, site.static_files, output_dir, pages, manifest, jobs=jobs)
             cache.save_manifest(output_dir, written.manifest, before=manifest)
             cache.forget_untouched()
 

@@ -182,7 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     build_command.add_argument("--base-url", type=_base_url, metavar="URL",
                                help="public address of the site, overriding base_url in newsgen.yaml")
     build_command.add_argument("--jobs", type=_positive, metavar="N",
-                               help="processes to render with (default: all cores)")
+                               help="processes to parse, render and create files with (default: all cores)")
     build_command.add_argument("--now", type=_moment, metavar="ISO-DATETIME",
                                help="the moment the news sitemap counts two days back from "
                                     "(default: SOURCE_DATE_EPOCH, else the clock)")

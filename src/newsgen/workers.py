@@ -1,4 +1,4 @@
-"""The process pools that load and render share the work with."""
+"""The process pools that load, render and write share the work with."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 # nothing else. Forked from the build itself, each would carry a copy of the
 # whole archive in its page tables, and the machine would count it again
 # for each worker; started afresh, each would import its libraries again.
-_PRELOADED = ["newsgen.load", "newsgen.render"]
+_PRELOADED = ["newsgen.load", "newsgen.render", "newsgen.write"]
 
 
 def worker_pool(jobs: int) -> ProcessPoolExecutor:
