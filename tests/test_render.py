@@ -244,33 +244,45 @@ def test_the_packaged_feed_templates_escape_text_and_attributes(tmp_path):
 
 
 def test_messages_render_as_jinja2s_own_i18n_renders_them(tmp_path):
-    """newsgen's faster gettext and ngettext give what jinja2.ext.i18n (new style) gives, escaping included."""
-    import gettext
-
+    """newsgen translates constant messages as templates compile, and calls its own gettext for the others;
+    pages read as they would with jinja2.ext.i18n (new style), escaping and autoescape blocks included."""
     import jinja2
 
-    from newsgen.render import _template_gettext, environment
+    from newsgen.render import _translations, environment
 
-    class Translations(gettext.NullTranslations):
-        def gettext(self, message):
-            return {"Home": "Trang chủ", "<b>%(name)s</b> & co": "<b>%(name)s</b> & cộng sự"}.get(message, message)
+    write_files(tmp_path, {
+        "locale/vi/LC_MESSAGES/messages.po": """
+            msgid ""
+            msgstr ""
+            "Content-Type: text/plain; charset=UTF-8\\n"
+            "Plural-Forms: nplurals=1; plural=0;\\n"
 
-        def ngettext(self, singular, plural, n):
-            return f"{n} bài" if singular == "%(num)s article" else super().ngettext(singular, plural, n)
+            msgid "Home"
+            msgstr "Trang chủ"
 
-    source = ('{{ _("Home") }}|{{ _("Home") }}|{{ _("100%% sure") }}|{{ _("<b>%(name)s</b> & co", name="<i>") }}|'
-              '{% trans count=3 %}{{ count }} thing{% pluralize %}{{ count }} things{% endtrans %}|'
-              '{{ ngettext("%(num)s article", "%(num)s articles", 2) }}|{{ gettext("a < b") }}|'
-              '{% autoescape false %}{{ _("<b>%(name)s</b> & co", name="<i>") }}{{ _("a < b") }}{% endautoescape %}')
-    write_files(tmp_path, {"page.html": source})
+            msgid "<b>%(name)s</b> & co"
+            msgstr "<b>%(name)s</b> & cộng sự"
+
+            msgid "%(num)s article"
+            msgid_plural "%(num)s articles"
+            msgstr[0] "%(num)s bài"
+        """,
+        "page.html": ('{{ _("Home") }}|{{ gettext("Home") }}|{{ _("100%% sure") }}|'
+                      '{{ _("<b>%(name)s</b> & co", name="<i>") }}|'
+                      '{% trans count=3 %}{{ count }} article{% pluralize %}{{ count }} articles{% endtrans %}|'
+                      '{% trans %}Home{% endtrans %}|{{ ngettext("%(num)s article", "%(num)s articles", 2) }}|'
+                      '{{ _("a < b") }}|{% autoescape false %}{{ _("<b>%(name)s</b> & co", name="<i>") }}'
+                      '{{ _("a < b") }}{% endautoescape %}'),
+        "rebound.html": ('{% macro m(_) %}{{ _("Home") }}{% endmacro %}{{ m(gettext) }}|'
+                         '{% set _ = "{}!".format %}{{ _("Home") }}'),
+    })
     jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), autoescape=True,
                                extensions=["jinja2.ext.i18n"])
-    jinja.install_gettext_translations(Translations(), newstyle=True)
-    ours = environment((str(tmp_path),), "en")  # English: no catalogue, so give it the same translations
-    ours.install_gettext_translations(Translations(), newstyle=True)
-    gettext_, ngettext_ = _template_gettext(Translations())
-    ours.globals.update(gettext=gettext_, ngettext=ngettext_, _=gettext_)
+    jinja.install_gettext_translations(_translations((str(tmp_path),), "vi"), newstyle=True)
+    ours = environment((str(tmp_path),), "vi")
     expected = jinja.get_template("page.html").render()
-    assert expected == ("Trang chủ|Trang chủ|100% sure|<b>&lt;i&gt;</b> & cộng sự|3 things|2 bài|a < b|"
+    assert expected == ("Trang chủ|Trang chủ|100% sure|<b>&lt;i&gt;</b> & cộng sự|3 articles|Trang chủ|2 bài|a < b|"
                         "<b><i></b> & cộng sựa < b")
     assert ours.get_template("page.html").render() == expected
+    # Where the template gives `_` a meaning of its own, it keeps it.
+    assert ours.get_template("rebound.html").render() == jinja.get_template("rebound.html").render() == "Trang chủ|Home!"

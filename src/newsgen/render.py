@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import jinja2
+import jinja2.nodes
+import jinja2.visitor
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
@@ -337,6 +339,9 @@ class _PlainDataEnvironment(jinja2.Environment):
     `get` …) still go the usual way, so every look-up gives what Jinja2 gives.
     """
 
+    messages: gettext.NullTranslations | None = None
+    """The language's catalogue, when each `_("a constant")` is to be translated once, as templates compile."""
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`obj.attribute` in a template: a dict's key unless dict has an attribute of that name."""
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -345,6 +350,51 @@ class _PlainDataEnvironment(jinja2.Environment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        """A template's syntax tree, with every `_()` or `gettext()` of one constant string already translated.
+
+        An environment serves one language, so its templates can hold their
+        words translated: a page called `_()` about twenty times. Left alone
+        in a template that binds `_` or `gettext` itself (a variable, a macro
+        argument, an import), where the name may mean something else.
+        """
+        tree = super()._parse(source, name, filename)
+        if self.messages is None or _binds_gettext(tree):
+            return tree
+        return _ConstantMessages(self.messages).visit(tree)
+
+
+_GETTEXT_NAMES = frozenset({"_", "gettext"})
+
+
+def _binds_gettext(tree: jinja2.nodes.Template) -> bool:
+    """Whether the template gives `_` or `gettext` a meaning of its own."""
+    nodes = jinja2.nodes
+    return (any(found.name in _GETTEXT_NAMES and found.ctx in ("store", "param") for found in tree.find_all(nodes.Name))
+            or any(found.target in _GETTEXT_NAMES for found in tree.find_all(nodes.Import))
+            or any((imported[1] if isinstance(imported, tuple) else imported) in _GETTEXT_NAMES
+                   for found in tree.find_all(nodes.FromImport) for imported in found.names))
+
+
+class _ConstantMessages(jinja2.visitor.NodeTransformer):
+    """Replaces `_("…")` and `gettext("…")` by their translation, as the i18n extension's new style gives it."""
+
+    def __init__(self, messages: gettext.NullTranslations):
+        self.messages = messages
+
+    def visit_Call(self, node: jinja2.nodes.Call) -> jinja2.nodes.Node:
+        node = self.generic_visit(node)
+        nodes = jinja2.nodes
+        if not (isinstance(node.node, nodes.Name) and node.node.name in _GETTEXT_NAMES and len(node.args) == 1
+                and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
+                and not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None):
+            return node
+        try:
+            message = self.messages.gettext(node.args[0].value) % {}  # always a format, as in Jinja2
+        except (TypeError, ValueError, KeyError):
+            return node  # fails as it would have when rendering
+        return nodes.MarkSafeIfAutoescape(nodes.Const(message, lineno=node.lineno), lineno=node.lineno)
 
 
 def environment(dirs: tuple[str, ...], language: str = SOURCE_LANGUAGE) -> jinja2.Environment:
@@ -363,10 +413,14 @@ def environment(dirs: tuple[str, ...], language: str = SOURCE_LANGUAGE) -> jinja
             trim_blocks=True,
             lstrip_blocks=True,
             extensions=["jinja2.ext.i18n"],
+            # Templates are not looked at again while they are in use (four stats a page):
+            # _forget_if_changed drops the whole environment when any file changes.
+            auto_reload=False,
         )
         env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: whitespace inside {% trans %} collapsed
         translations = _translations(dirs, language)
         env.install_gettext_translations(translations, newstyle=True)
+        env.messages = translations
         gettext, ngettext = _template_gettext(translations)
         env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
         env.filters.update(date=format_day, datetime=format_moment, month=format_month, body=article_body,
