@@ -341,6 +341,8 @@ class _PlainDataEnvironment(jinja2.Environment):
 
     messages: gettext.NullTranslations | None = None
     """The language's catalogue, when each `_("a constant")` is to be translated once, as templates compile."""
+    locale: str = SOURCE_LANGUAGE
+    """The language of the pages, as Babel names it (`vi`, `en_GB`): the date filters write in it."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`obj.attribute` in a template: a dict's key unless dict has an attribute of that name."""
@@ -421,6 +423,7 @@ def environment(dirs: tuple[str, ...], language: str = SOURCE_LANGUAGE) -> jinja
         translations = _translations(dirs, language)
         env.install_gettext_translations(translations, newstyle=True)
         env.messages = translations
+        env.locale = language.replace("-", "_")
         gettext, ngettext = _template_gettext(translations)
         env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
         env.filters.update(date=format_day, datetime=format_moment, month=format_month, body=article_body,
@@ -482,22 +485,24 @@ def article_body(key: str) -> Markup:
     return Markup(bodies[key])
 
 
-@jinja2.pass_context
-def format_day(context: Any, value: str | None, style: str = "long") -> str:
+# The date filters take the language from the environment, which serves one
+# language, not from the page: macros imported without context use them too.
+@jinja2.pass_environment
+def format_day(env: Any, value: str | None, style: str = "long") -> str:
     """Template filter: an ISO date (or date-time) as a date in the site's language ('' for none)."""
-    return _day(value[:10], style, _locale(context)) if value else ""
+    return _day(value[:10], style, env.locale) if value else ""
 
 
-@jinja2.pass_context
-def format_moment(context: Any, value: str | None) -> str:
+@jinja2.pass_environment
+def format_moment(env: Any, value: str | None) -> str:
     """Template filter: an ISO date-time as weekday, date and time of day in the site's language."""
-    return _moment(value, _locale(context)) if value else ""
+    return _moment(value, env.locale) if value else ""
 
 
-@jinja2.pass_context
-def format_month(context: Any, year: int, month: int) -> str:
+@jinja2.pass_environment
+def format_month(env: Any, year: int, month: int) -> str:
     """Template filter: a month and year in the site's language ("tháng 9 năm 2024")."""
-    return _month(year, month, _locale(context))
+    return _month(year, month, env.locale)
 
 
 # Babel formatting costs far more than a dictionary look-up, and list pages
@@ -539,7 +544,3 @@ def _whole_moment(iso_moment: str, locale: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _month(year: int, month: int, locale: str) -> str:
     return format_skeleton("yMMMM", date(year, month, 1), locale=locale)
-
-
-def _locale(context: Any) -> str:
-    return context["site"]["language"].replace("-", "_")
