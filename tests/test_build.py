@@ -245,6 +245,18 @@ def test_content_errors_exit_1_with_path_and_line(site):
     assert not (site_dir / "public").exists()
 
 
+def test_a_file_the_file_system_refuses_exits_1_naming_it(site):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    (site_dir / "public").mkdir()
+    (site_dir / "public/persons").write_text("a file where a folder should be")
+    result = run_cli("build", ".", cwd=site_dir)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"newsgen: {(site_dir / 'public/persons/index.html').resolve()}: cannot write it: Not a directory; "
+        "the files written before it hold this build, the others the last one's")
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("args", [["build", "/no/such/site"], ["build", "--jobs", "0"],
                                   ["build", "--base-url", "example.org"], ["frobnicate"], []])
 def test_usage_errors_exit_2(args):

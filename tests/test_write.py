@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from newsgen.model import BuildFailed, MemoryStore, OutputFile, StaticFile
+from newsgen.model import BuildFailed, MemoryStore, OutputFile, StaticFile, WriteFailed
 from newsgen.write import write
 
 
@@ -128,3 +128,13 @@ def test_processes_place_the_same_files_as_one_process(tmp_path, monkeypatch):
     assert all((tmp_path / "two" / f.relpath).read_bytes() == store[f.key] for f in made)
     again = write(made, [], tmp_path / "two", store, shared.manifest, jobs=2)
     assert (again.written, again.unchanged) == (0, 600)
+
+
+def test_a_file_the_file_system_refuses_is_named(tmp_path):
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "x").write_text("a file where a folder should be")
+    made, store = files(a_html=b"a", x__index_html=b"b")
+    with pytest.raises(WriteFailed) as failure:
+        write(made, [], out, store)
+    assert failure.value.path == str(out / "x/index.html") and failure.value.reason == "Not a directory"

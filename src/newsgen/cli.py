@@ -14,7 +14,7 @@ from typing import NoReturn, Sequence
 from .build import BUILD_GC_THRESHOLDS, build
 from .config import is_base_url
 from .deploy import MAX_DELETES, DeployFailed, deploy
-from .model import BuildFailed, BuildReport, ToolFailed, UsageError
+from .model import BuildFailed, BuildReport, ToolFailed, UsageError, WriteFailed
 from .scaffold import KINDS, new_file
 from .serve import Outcome, serve
 
@@ -68,6 +68,11 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ToolFailed as failure:
         _clear_progress(quiet)
         print(f"newsgen: {failure}; nothing was written", file=sys.stderr)
+        return 1
+    except WriteFailed as failure:
+        _clear_progress(quiet)
+        print(f"newsgen: {failure}; the files written before it hold this build, the others the last one's",
+              file=sys.stderr)
         return 1
     _clear_progress(quiet)
     if not args.quiet:

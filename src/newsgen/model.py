@@ -342,6 +342,23 @@ class MemoryStore(dict):
         return {key for key in keys if key in self}
 
 
+class WriteFailed(Exception):
+    """An output file could not be written (a full disk, a file where a folder should be …).
+
+    Files are replaced one by one, each whole: those placed before this one
+    hold the new build, the others what the last build left.
+    """
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(path, reason)
+        self.path = path
+        """The file that could not be written, as an absolute path."""
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot write it: {self.reason}"
+
+
 class ToolFailed(Exception):
     """A program the build runs (the search indexer) is missing or failed; nothing has been written."""
 

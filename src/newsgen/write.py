@@ -8,7 +8,7 @@ from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from .model import BuildFailed, OutputFile, Problem, StaticFile, Store, WriteReport
+from .model import BuildFailed, OutputFile, Problem, StaticFile, Store, WriteFailed, WriteReport
 from .text import is_contained
 from .workers import worker_pool
 
@@ -120,12 +120,18 @@ def _with_bytes(todo: list[tuple[str, str, str, StaticFile | None]],
 
 
 def _place(item: tuple[str, str, str, bytes]) -> tuple[str, bool, str]:
-    """Put one file's bytes at its target unless they are there already: (relpath, whether written, manifest entry)."""
+    """Put one file's bytes at its target unless they are there already: (relpath, whether written, manifest entry).
+
+    Raises WriteFailed when the file system refuses.
+    """
     target, relpath, key, data = item
-    changed = not _same_bytes(target, data)
-    if changed:
-        _replace(target, data)
-    return relpath, changed, _entry(target, key)
+    try:
+        changed = not _same_bytes(target, data)
+        if changed:
+            _replace(target, data)
+        return relpath, changed, _entry(target, key)
+    except OSError as error:
+        raise WriteFailed(target, error.strerror or str(error)) from None
 
 
 def intact(output_dir: Path, manifest: Mapping[str, str]) -> bool:
