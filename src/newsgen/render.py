@@ -435,24 +435,17 @@ def environment(dirs: tuple[str, ...], language: str = SOURCE_LANGUAGE) -> jinja
 def _template_gettext(translations: gettext.NullTranslations) -> tuple[Any, Any]:
     """`gettext` (also `_`) and `ngettext` for templates, giving what jinja2.ext.i18n's new style gives.
 
-    Jinja2's own go through three layers of calls and format even a plain
-    word anew: a page calls `_()` about twenty times, and that was a sixth of
-    rendering. Here a message without variables is translated, escaped and
-    formatted once per process. `_` is `gettext` itself rather than Jinja2's
-    alias that looks `gettext` up in the context, which no page defines.
+    Jinja2's own go through three layers of calls for each. Messages that
+    are one constant string are translated as templates compile
+    (_ConstantMessages); these serve the others, those with variables. `_`
+    is `gettext` itself rather than Jinja2's alias that looks `gettext` up
+    in the context, which no page defines.
     """
-    remembered: dict[tuple[str, bool], str] = {}
 
     @jinja2.pass_context
     def template_gettext(__context: Any, __string: str, **variables: Any) -> str:
-        autoescape = bool(__context.eval_ctx.autoescape)
-        found = None if variables else remembered.get((__string, autoescape))
-        if found is None:
-            message = translations.gettext(__string)
-            found = (Markup(message) if autoescape else message) % variables  # always a format, as in Jinja2
-            if not variables:
-                remembered[(__string, autoescape)] = found
-        return found
+        message = translations.gettext(__string)
+        return (Markup(message) if __context.eval_ctx.autoescape else message) % variables  # always a format
 
     @jinja2.pass_context
     def template_ngettext(__context: Any, __singular: str, __plural: str, __num: int, **variables: Any) -> str:
