@@ -17,7 +17,6 @@ import json
 import marshal
 import os
 import traceback
-from collections import deque
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -34,7 +33,7 @@ from markupsafe import Markup
 
 from .model import BuildFailed, MemoryStore, OutputFile, Page, PageRecipe, Plan, Problem, Rendered, Store, recipes_of
 from .text import search_d_words, search_fold
-from .workers import worker_pool
+from .workers import in_order, worker_pool
 
 # Below this many pages per worker, starting processes costs more than it saves.
 _PAGES_PER_WORKER = 50
@@ -238,20 +237,14 @@ def _render_all(dirs: tuple[str, ...], todo: Iterator[tuple[str, Page]], bodies:
     head = list(itertools.islice(todo, _PAGES_PER_WORKER * jobs))
     jobs = max(1, min(jobs, len(head) // _PAGES_PER_WORKER))
     batches = (_with_bodies(batch, bodies) for batch in _batched(itertools.chain(head, todo), _BATCH))
+    render_batch = functools.partial(_render_batch, dirs)
     if jobs == 1:
         for batch in batches:
-            yield from zip((key for key, _, _ in batch), _render_batch(dirs, [work for _, *work in batch]))
+            yield from zip((key for key, _, _ in batch), render_batch(batch))
         return
     with worker_pool(jobs) as pool:
-        in_flight: deque = deque()
-        for batch in batches:
-            in_flight.append(([key for key, _, _ in batch], pool.submit(_render_batch, dirs, [work for _, *work in batch])))
-            if len(in_flight) >= 3 * jobs:
-                keys, future = in_flight.popleft()
-                yield from zip(keys, future.result())
-        while in_flight:
-            keys, future = in_flight.popleft()
-            yield from zip(keys, future.result())
+        for batch, results in in_order(pool, render_batch, batches, ahead=3 * jobs):
+            yield from zip((key for key, _, _ in batch), results)
 
 
 def _batched(items: Iterable[tuple[str, Page]], size: int) -> Iterator[list[tuple[str, Page]]]:
@@ -267,9 +260,9 @@ def _with_bodies(batch: list[tuple[str, Page]], bodies: Store) -> list[tuple[str
             for key, page in batch]
 
 
-def _render_batch(dirs: tuple[str, ...], batch: list[list]) -> list[bytes | Problem]:
-    """Render a batch of [page, its bodies]: the unit of work sent to a process, plain data in and out."""
-    return [_render_page(dirs, page, page_bodies) for page, page_bodies in batch]
+def _render_batch(dirs: tuple[str, ...], batch: list[tuple[str, Page, dict[str, str | None]]]) -> list[bytes | Problem]:
+    """Render a batch of (key, page, its bodies): the unit of work sent to a process, plain data in and out."""
+    return [_render_page(dirs, page, page_bodies) for _, page, page_bodies in batch]
 
 
 def _render_page(dirs: tuple[str, ...], page: Page, page_bodies: Mapping[str, str | None]) -> bytes | Problem:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterable, Iterator, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 # Workers start from a small server process that has imported these and
 # nothing else. Forked from the build itself, each would carry a copy of the
@@ -23,3 +28,21 @@ def worker_pool(jobs: int) -> ProcessPoolExecutor:
 def _leave_interrupts_to_the_parent() -> None:
     """Ctrl-C reaches every process of the terminal's group; only the parent should stop, and say so once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def in_order(pool: ProcessPoolExecutor, function: Callable[[Item], Result], items: Iterable[Item],
+             ahead: int) -> Iterator[tuple[Item, Result]]:
+    """Each of `items` with `function(item)` computed in `pool`, in the items' order.
+
+    At most `ahead` items are in flight, so memory holds a bounded number of
+    items and results however many there are (Executor.map takes them all at once).
+    """
+    in_flight: deque = deque()
+    for item in items:
+        in_flight.append((item, pool.submit(function, item)))
+        if len(in_flight) >= ahead:
+            done, future = in_flight.popleft()
+            yield done, future.result()
+    while in_flight:
+        done, future = in_flight.popleft()
+        yield done, future.result()

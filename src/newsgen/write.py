@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from .model import BuildFailed, OutputFile, Problem, StaticFile, Store, WriteFailed, WriteReport
 from .text import is_contained
-from .workers import worker_pool
+from .workers import in_order, worker_pool
 
 
 def write(
@@ -90,13 +89,8 @@ def _placed(batches: Iterator[list[tuple[str, str, str, bytes]]], count: int,
             yield from map(_place, batch)
         return
     with worker_pool(jobs) as pool:
-        in_flight: deque = deque()
-        for batch in batches:
-            in_flight.append(pool.submit(_place_all, batch))
-            if len(in_flight) >= 2 * jobs:
-                yield from in_flight.popleft().result()
-        while in_flight:
-            yield from in_flight.popleft().result()
+        for _, results in in_order(pool, _place_all, batches, ahead=2 * jobs):
+            yield from results
 
 
 def _place_all(batch: list[tuple[str, str, str, bytes]]) -> list[tuple[str, bool, str]]:
