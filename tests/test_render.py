@@ -73,7 +73,8 @@ def test_dates_are_shown_in_vietnamese(tmp_path):
 
 @pytest.mark.parametrize("language", ["vi", "en", "fr"])
 @pytest.mark.parametrize("moment", ["2024-09-23T07:00:00+07:00", "2024-09-23T23:59:30-05:30", "2024-09-23T12:00:00",
-                                    "2024-09-23T00:15:00+00:00", "2024-09-23"])
+                                    "2024-09-23T00:15:00+00:00", "2024-09-23T00:00:00+00:00",
+                                    "2024-09-23"])
 def test_a_moment_is_formatted_as_babel_formats_the_whole_datetime(moment, language):
     """Date and time of day are formatted (and remembered) apart; the result is Babel's for the whole moment."""
     from datetime import datetime

@@ -500,14 +500,13 @@ def _day(iso_date: str, style: str, locale: str) -> str:
 
 
 def _moment(iso_moment: str, locale: str) -> str:
-    day, separator, time_of_day = iso_moment.partition("T")
-    if not separator:
-        return _whole_moment(iso_moment, locale)
     # Babel formats a datetime's date part and time part apart, so both can be remembered.
-    return (_datetime_pattern(locale).replace("{1}", _day(day, "full", locale))
-            .replace("{0}", _time_of_day(time_of_day, locale)))
+    moment = datetime.fromisoformat(iso_moment)
+    return (_datetime_pattern(locale).replace("{1}", _day(moment.date().isoformat(), "full", locale))
+            .replace("{0}", _time_of_day(moment.timetz().isoformat(), locale)))
 
 
+# Keyed by text: aware times in different offsets that are the same instant compare equal.
 @functools.lru_cache(maxsize=None)
 def _time_of_day(iso_time: str, locale: str) -> str:
     """A time of day with its offset, if any ("07:05:00+07:00"), as format_time shows it in that offset."""
@@ -518,13 +517,6 @@ def _time_of_day(iso_time: str, locale: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _datetime_pattern(locale: str) -> str:
     return get_datetime_format("medium", locale=locale)
-
-
-@functools.lru_cache(maxsize=4096)
-def _whole_moment(iso_moment: str, locale: str) -> str:
-    moment = datetime.fromisoformat(iso_moment)
-    return (_datetime_pattern(locale).replace("{1}", format_date(moment, "full", locale=locale))
-            .replace("{0}", format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)))
 
 
 @functools.lru_cache(maxsize=None)
