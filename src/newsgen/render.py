@@ -324,7 +324,8 @@ _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 class _PlainDataEnvironment(jinja2.Environment):
-    """An environment that looks up `page.title` in a dict by its key first.
+    """An environment for one language's pages of plain data: `page.title` is a dict's key first, and
+    constant messages are translated as templates compile (see _parse).
 
     Jinja2 tries an attribute before a key, and on a dict the failed attribute
     look-up raises an exception every time: with pages made of plain dicts,
