@@ -26,7 +26,7 @@ def test_tables_are_separate(tmp_path):
         assert cache.table("bodies").get("k") is None
         with pytest.raises(ValueError):
             cache.table("nonsense")
-    assert set(TABLES) == {"files", "documents", "bodies", "letters", "contexts", "pages", "builds"}
+    assert set(TABLES) == {"files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "builds"}
 
 
 def test_a_cache_made_by_other_code_starts_empty(tmp_path):

@@ -9,7 +9,7 @@ from newsgen import text
 from newsgen.index import index
 from newsgen.model import BuildFailed, MemoryStore
 
-from conftest import archive_of, article, load_site
+from conftest import archive_of, article, load_site, write_files
 
 PERSON_TO_LAM = """
 ---
@@ -189,3 +189,66 @@ def test_related_articles_look_back_a_bounded_number_of_articles_per_person(site
     # once (through Ngô Phương Ly), like the newer articles about Tô Lâm alone, which win on recency.
     n = RELATED_LOOKBACK + 9
     assert [archive.articles[j].title for j in archive.related[0]] == [f"Bài {n - k}" for k in range(5)]
+
+
+SHAPED_SITE = {
+    "content/persons/to-lam.md": PERSON_TO_LAM,
+    "content/events/apec.md": "---\nname: APEC 2025\n---\n",
+    "content/events/apec-ceo.md": "---\nname: Hội nghị Thượng đỉnh Doanh nghiệp APEC\nparent: apec\n---\n",
+    "content/articles/a.md": article("A", "2025-10-30", persons="[Tô Lâm, Lý Cường]", events="[APEC 2025]"),
+    "content/articles/b.md": article("B", "2025-10-31", persons="[Tổng Bí thư Tô Lâm]", events="[apec-ceo]"),
+    "content/articles/c.md": article("C", "2025-11-01", persons="[lý cường]", events="[Hội nghị Không Có Tệp]"),
+}
+
+
+def _indexed_counting(monkeypatch) -> list:
+    """Make index count how many times it works the archive out instead of taking its stored shape."""
+    from newsgen import index as index_module
+    calls = []
+    worked_out = index_module._worked_out
+    monkeypatch.setattr(index_module, "_worked_out", lambda documents: calls.append(1) or worked_out(documents))
+    return calls
+
+
+def test_an_archive_taken_from_its_stored_shape_equals_the_one_worked_out(site, monkeypatch):
+    documents = load_site(site(SHAPED_SITE))
+    shapes = MemoryStore()
+    calls = _indexed_counting(monkeypatch)
+    first = index(documents, shapes=shapes)
+    again = index(documents, shapes=shapes)
+    assert calls == [1] and len(shapes) == 1
+    assert again == first == index(documents)
+    assert [type(e).__name__ for e in again.events] == ["Event"] * 3
+
+
+@pytest.mark.parametrize("edit, kept", [
+    (lambda f: f.update({"content/articles/b.md": f["content/articles/b.md"] + "Thêm một câu.\n"}), True),
+    (lambda f: f.update({"content/articles/b.md": f["content/articles/b.md"].replace("title: B", "title: Bài B")}), True),
+    (lambda f: f.update({"content/articles/b.md": f["content/articles/b.md"].replace("2025-10-31", "2025-09-30")}), False),
+    (lambda f: f.update({"content/articles/b.md": f["content/articles/b.md"].replace("[apec-ceo]", "[APEC 2025]")}), False),
+    (lambda f: f.update({"content/persons/to-lam.md": PERSON_TO_LAM.replace("aliases: [", "aliases: [Lâm, ")}), False),
+    (lambda f: f.update({"content/articles/d.md": article("D", "2020-01-01")}), False),
+    (lambda f: f.pop("content/articles/a.md"), False),
+])
+def test_an_edit_to_what_index_reads_works_the_archive_out_again_and_any_other_keeps_its_shape(
+        tmp_path, monkeypatch, edit, kept):
+    files = dict(SHAPED_SITE)
+    shapes = MemoryStore()
+    index(load_site(write_files(tmp_path / "before", files)), shapes=shapes)
+    edit(files)
+    documents = load_site(write_files(tmp_path / "after", files))
+    calls = _indexed_counting(monkeypatch)
+    archive = index(documents, shapes=shapes)
+    assert calls == ([] if kept else [1])
+    assert archive == index(documents)
+    assert archive.articles == tuple(sorted(documents.articles, key=lambda a: (a.date, a.path), reverse=True))
+
+
+def test_a_damaged_shape_is_worked_out_again(site, monkeypatch):
+    documents = load_site(site(SHAPED_SITE))
+    shapes = MemoryStore()
+    first = index(documents, shapes=shapes)
+    for key in shapes:
+        shapes[key] = b"not marshal"
+    calls = _indexed_counting(monkeypatch)
+    assert index(documents, shapes=shapes) == first and calls == [1]

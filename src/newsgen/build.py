@@ -86,7 +86,7 @@ def build(
         documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs,
                          files=cache.table("files"), documents=cache.table("documents"), bodies=bodies)
         progress("index")
-        archive = index(documents, letters=cache.table("letters"))
+        archive = index(documents, letters=cache.table("letters"), shapes=cache.table("shapes"))
         progress("plan")
         site = plan(archive, config, now=now)
         progress("render")

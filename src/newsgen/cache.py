@@ -19,12 +19,12 @@ CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
 
 # Raise when the tables' layout or the meaning of their keys changes.
-SCHEMA = 2
+SCHEMA = 3
 
-TABLES = ("files", "documents", "bodies", "letters", "contexts", "pages", "builds")
+TABLES = ("files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "builds")
 """The memo tables: file stat -> content hash, parsed documents, article HTML, the collation
-weights of letters, page inputs -> context hash, rendered pages, and the last build into each
-output folder."""
+weights of letters, the archive's shape by what it is made from, page inputs -> context hash,
+rendered pages, and the last build into each output folder."""
 
 
 class Cache:

@@ -1,11 +1,15 @@
 """Stage 2, index: Documents -> Archive (names resolved to entities, articles grouped and sorted).
 
-Everything here is a function of the Documents value; the one Store it is
-given only spares it work (the collation weights of the letters of names).
+Everything here is a function of the Documents value; the Stores it is
+given only spare it work: the collation weights of the letters of names, and
+the archive's shape (the order, groups and related lists) by a hash of the
+few things it is made from, so that editing an article's text costs no
+indexing at all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import marshal
 import operator
@@ -24,16 +28,36 @@ RELATED_LOOKBACK = 50
 
 
 _LETTERS_KEY = "letters"
+# marshal's newest format shares the ids repeated across the shape: smaller, and faster to read.
+_MARSHAL_VERSION = 4
 
 
-def index(documents: Documents, letters: Store | None = None) -> Archive:
+def index(documents: Documents, letters: Store | None = None, shapes: Store | None = None) -> Archive:
     """Resolve every person and event name, group articles by entity and month; raise BuildFailed on conflicts.
 
     `letters` keeps the collation weights of the letters names are written
-    with from one build to the next, so sorting rarely needs the collation table.
+    with from one build to the next, so sorting rarely needs the collation
+    table. `shapes` keeps each archive's shape by a hash of what it is made
+    from (see _shape_key): documents giving a known hash are indexed by
+    taking their shape, not by working it out again.
     """
     if letters is not None:
         _take_letter_weights(letters)
+    key = _shape_key(documents) if shapes is not None else None
+    if key is not None and shapes is not None:
+        shape = _readable_shape(shapes.get(key))
+        if shape is not None:
+            return _archive_of_shape(documents, shape)
+    archive = _worked_out(documents)
+    if letters is not None:
+        _keep_letter_weights(letters)
+    if key is not None and shapes is not None:
+        shapes.put(key, marshal.dumps(_shape_of(documents, archive), _MARSHAL_VERSION))
+    return archive
+
+
+def _worked_out(documents: Documents) -> Archive:
+    """The archive of `documents`, every name resolved and every list sorted afresh."""
     problems: list[Problem] = []
     articles = tuple(sorted(documents.articles, key=lambda a: (a.date, a.path), reverse=True))
 
@@ -64,8 +88,6 @@ def index(documents: Documents, letters: Store | None = None) -> Archive:
         children[parent].append(child)
     order = {event.id: n for n, event in enumerate(events)}
     event_children = {parent: tuple(sorted(kids, key=order.__getitem__)) for parent, kids in children.items()}
-    if letters is not None:
-        _keep_letter_weights(letters)
 
     return Archive(
         articles=articles,
@@ -82,6 +104,77 @@ def index(documents: Documents, letters: Store | None = None) -> Archive:
         event_children=event_children,
         months={key: tuple(months[key]) for key in sorted(months)},
         related=tuple(related),
+        static_files=documents.static_files,
+        digests=documents.digests,
+    )
+
+
+def _shape_key(documents: Documents) -> str | None:
+    """A hash of everything the archive's shape is made from; None when an entity file has no digest.
+
+    Of an article, index reads only its path, date and the names it gives
+    with where they are written; the rest passes through untouched, so an
+    edit to an article's text or title keeps the shape. Entity files count
+    whole, by the digest load gave each (they are few, and pass into the
+    archive as they are).
+    """
+    entities = []
+    for entity in itertools.chain(documents.persons, documents.events):
+        found = documents.digests.get(entity.path) if entity.path is not None else None
+        if found is None:
+            return None
+        entities.append(found)
+    articles = [(a.path, a.date.isoformat(), [(r.text, r.path, r.line) for r in a.persons],
+                 [(r.text, r.path, r.line) for r in a.events]) for a in documents.articles]
+    return hashlib.sha256(marshal.dumps((len(documents.persons), entities, articles), _MARSHAL_VERSION)).hexdigest()
+
+
+def _shape_of(documents: Documents, archive: Archive) -> tuple:
+    """The archive as plain data, its documents named by their place in `documents`.
+
+    An entity only named in articles is kept as its id and name, all it is made of.
+    """
+    article_at = {id(a): n for n, a in enumerate(documents.articles)}
+    entity_at = {id(e): n for n, e in enumerate(itertools.chain(documents.persons, documents.events))}
+    return (
+        [article_at[id(a)] for a in archive.articles],
+        [entity_at.get(id(e), (e.id, e.name)) for e in archive.persons],
+        [entity_at.get(id(e), (e.id, e.name)) for e in archive.events],
+        archive.article_persons, archive.article_events,
+        dict(archive.person_articles), dict(archive.event_articles),
+        dict(archive.event_parent), dict(archive.event_children),
+        dict(archive.months), archive.related,
+    )
+
+
+def _readable_shape(stored: bytes | None) -> tuple | None:
+    """A shape as _shape_of made it, or None when there is none or it cannot be read."""
+    if stored is None:
+        return None
+    try:
+        shape = marshal.loads(stored)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return shape if isinstance(shape, tuple) and len(shape) == 11 else None
+
+
+def _archive_of_shape(documents: Documents, shape: tuple) -> Archive:
+    """The archive of `documents` from the shape stored for them: the documents put back in their places."""
+    (order, person_places, event_places, article_persons, article_events,
+     person_articles, event_articles, event_parent, event_children, months, related) = shape
+    entities = (*documents.persons, *documents.events)
+    return Archive(
+        articles=tuple(documents.articles[n] for n in order),
+        persons=tuple(entities[p] if isinstance(p, int) else Person(id=p[0], name=p[1]) for p in person_places),
+        events=tuple(entities[e] if isinstance(e, int) else Event(id=e[0], name=e[1]) for e in event_places),
+        article_persons=article_persons,
+        article_events=article_events,
+        person_articles=person_articles,
+        event_articles=event_articles,
+        event_parent=event_parent,
+        event_children=event_children,
+        months=months,
+        related=related,
         static_files=documents.static_files,
         digests=documents.digests,
     )
