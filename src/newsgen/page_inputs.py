@@ -39,7 +39,7 @@ class PageInputs:
         self.archive = archive
         self.person_by_id = {p.id: p for p in archive.persons}
         self.event_by_id = {e.id: e for e in archive.events}
-        self._cards: dict[int, str] = {}
+        self._cards: list[str | None] = [None] * len(archive.articles)
         self._items: dict[tuple[str, str], tuple] = {}
 
     def document(self, path: str | None) -> str:
@@ -57,7 +57,7 @@ class PageInputs:
 
     def card(self, i: int) -> str:
         """Article `i` as lists show it: its document and the ids and names of its persons and events."""
-        found = self._cards.get(i)
+        found = self._cards[i]
         if found is None:
             archive = self.archive
             found = self._cards[i] = digest((
@@ -69,7 +69,10 @@ class PageInputs:
 
     def cards(self, indexes: Sequence[int]) -> list[str]:
         """The cards of these articles, in order."""
-        return [self.card(i) for i in indexes]
+        cards = self._cards
+        # List pages show the same articles again and again: most cards are known, and taken without a call each.
+        found = [cards[i] for i in indexes]
+        return [self.card(i) for i in indexes] if None in found else found
 
     def article(self, i: int) -> tuple:
         """An article page: the article, and the cards of its related articles."""
