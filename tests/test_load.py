@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from newsgen.config import SiteConfig
-from newsgen.load import load
+from newsgen.load import content_files, load
 from newsgen.theme import default_theme_dir
 from newsgen.model import BuildFailed, MemoryStore
 
@@ -174,6 +174,29 @@ def test_hidden_files_are_not_articles(site):
         "content/.drafts/b.md": "garbage",
     })
     assert [a.title for a in load_site(site_dir).articles] == ["A"]
+
+
+def test_content_files_are_the_markdown_files_of_each_kind_in_path_order_with_their_stat(site, tmp_path):
+    site_dir = site({
+        "content/articles/2024/10/b.md": article("B", "2024-10-01"),
+        "content/articles/2024/9/a.md": article("A", "2024-09-01"),
+        "content/articles/2024/a-note.txt": "not an article",
+        "content/articles/.hidden/c.md": "garbage",
+        "content/persons/to-lam.md": "---\nname: Tô Lâm\n---\n",
+        "content/events/.#apec.md": "garbage",
+    })
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "2020").mkdir(parents=True)
+    (elsewhere / "2020" / "d.md").write_text(article("D", "2020-01-01"))
+    os.symlink(elsewhere, site_dir / "content" / "articles" / "linked", target_is_directory=True)
+    listed = content_files(site_dir)
+    assert [(kind, os.path.relpath(path, site_dir)) for kind, path, _ in listed] == [
+        ("article", "content/articles/2024/10/b.md"),
+        ("article", "content/articles/2024/9/a.md"),
+        ("person", "content/persons/to-lam.md"),
+    ]
+    assert [stat.st_size for _, _, stat in listed] == [os.stat(path).st_size for _, path, _ in listed]
+    assert [a.title for a in load_site(site_dir, sources=listed).articles] == ["B", "A"]
 
 
 def test_drafts_are_left_out_unless_asked_for(site):

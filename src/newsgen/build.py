@@ -13,12 +13,12 @@ from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from .cache import BUILT, CACHE_DIR, CACHE_FILE, FAILED, Cache
 from .config import CONFIG_FILE, load_config
 from .index import index
-from .load import RECENT_NS, load
+from .load import RECENT_NS, ContentFile, content_files, load
 from .model import BuildReport, OutputFile, UsageError, WriteReport
 from .plan import plan
 from .render import render
@@ -75,7 +75,8 @@ def build(
         template_dirs = [site_dir / "templates", theme / "templates"]
 
         # Nothing changed since the last build into this folder: its report is the answer.
-        inputs = sources_fingerprint(site_dir, theme, f"{fingerprint} {config} {drafts} {now}")
+        sources = content_files(site_dir)
+        inputs = sources_fingerprint(site_dir, theme, sources, f"{fingerprint} {config} {drafts} {now}")
         last = _last_build(cache, output_dir, inputs)
         manifest = cache.manifest(output_dir)
         if last and not dry_run and intact(output_dir, manifest):
@@ -83,7 +84,7 @@ def build(
 
         bodies, pages = cache.table("bodies"), cache.table("pages")
         progress("load")
-        documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs,
+        documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs, sources=sources,
                          files=cache.table("files"), documents=cache.table("documents"), bodies=bodies)
         progress("index")
         archive = index(documents, letters=cache.table("letters"), shapes=cache.table("shapes"))
@@ -186,18 +187,20 @@ def _remember_build(cache: Cache, output_dir: Path, inputs: str, report: BuildRe
     cache.table("builds").put(str(output_dir), json.dumps(record).encode())
 
 
-def sources_fingerprint(site_dir: Path, theme: Path, settings: str) -> str | None:
+def sources_fingerprint(site_dir: Path, theme: Path, content: Sequence[ContentFile], settings: str) -> str | None:
     """A hash of the name, size and modification time of every file a build reads, and of `settings`.
 
-    None when a file was modified too recently for its time to tell a
-    second change from the first (see load): the build then runs in full.
+    `content` is the content files as load.content_files() listed them; the
+    template and static folders are walked here. None when a file was
+    modified too recently for its time to tell a second change from the
+    first (see load): the build then runs in full.
     """
     digest = hashlib.sha256(settings.encode())
     recent = time.time_ns() - RECENT_NS
-    folders = [site_dir / "content", site_dir / "templates", site_dir / "static",
-               theme / "templates", theme / "static"]
-    for number, folder in enumerate(folders):
-        for path, stat in sorted(_walk(str(folder))):
+    listed = [(path, stat) for _, path, stat in content]
+    folders = [site_dir / "templates", site_dir / "static", theme / "templates", theme / "static"]
+    for number, files in enumerate([listed, *(sorted(_walk(str(folder))) for folder in folders)]):
+        for path, stat in files:
             if stat.st_mtime_ns > recent:
                 return None
             digest.update(f"{number}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())

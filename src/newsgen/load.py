@@ -11,7 +11,7 @@ import re
 import time
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -50,32 +50,33 @@ def load(
     files: Store | None = None,
     documents: Store | None = None,
     bodies: Store | None = None,
+    sources: Sequence[ContentFile] | None = None,
 ) -> Documents:
     """Read every content file and static file of `site_dir`; raise BuildFailed naming every bad file.
 
     A file is parsed only when `documents` holds no result for its content
     (found through `files` by its modification time and size, then by its
     hash); article HTML goes to `bodies`, keyed by Article.body. Parsing
-    fans out over `jobs` processes when there is enough of it.
+    fans out over `jobs` processes when there is enough of it. `sources` is
+    content_files(site_dir) when the caller has already listed them.
     """
     files = MemoryStore() if files is None else files
     documents = MemoryStore() if documents is None else documents
     bodies = MemoryStore() if bodies is None else bodies
-    content = site_dir / "content"
-    sources = [(kind, path) for kind in _FOLDERS for path in _markdown_files(content / _FOLDERS[kind])]
+    sources = content_files(site_dir) if sources is None else sources
     settings = (config.unsafe_html, config.timezone)
 
-    known = files.get_many(str(path) for _, path in sources)
+    known = files.get_many(path for _, path, _ in sources)
     # Every file is below site_dir: cutting the prefix is what relative_to does, without pathlib's cost.
     prefix = len(str(site_dir)) + 1
-    shown = [str(path)[prefix:].replace(os.sep, "/") for _, path in sources]
-    digests = [_content_digest(path, known.get(str(path)), files) for _, path in sources]
+    shown = [path[prefix:].replace(os.sep, "/") for _, path, _ in sources]
+    digests = [_content_digest(path, stat, known.get(path), files) for _, path, stat in sources]
     keys = [_digest(f"{kind}\0{name}\0{settings}\0{digest}")
-            for (kind, _), name, digest in zip(sources, shown, digests)]
+            for (kind, _, _), name, digest in zip(sources, shown, digests)]
     results = _cached(documents.get_many(keys), bodies)
     misses = [i for i, key in enumerate(keys) if key not in results]
     # Holding every missed file's bytes at once would grow with the archive: workers read them.
-    work = [(sources[i][0], shown[i], sources[i][1].stem, str(sources[i][1]), settings) for i in misses]
+    work = [(sources[i][0], shown[i], Path(sources[i][1]).stem, sources[i][1], settings) for i in misses]
     for i, (value, body_html, problems, digest) in zip(misses, _parse_all(work, jobs)):
         if isinstance(value, Article):
             bodies.put(value.body, body_html.encode("utf-8"))
@@ -107,16 +108,16 @@ _FOLDERS = {"article": "articles", "person": "persons", "event": "events"}
 RECENT_NS = 2_000_000_000
 
 
-def _content_digest(path: Path, known: bytes | None, files: Store) -> str:
-    """The hash of a file's bytes; `known` (from `files`) gives it when its time and size are unchanged."""
-    stat = path.stat()
+def _content_digest(path: str, stat: os.stat_result, known: bytes | None, files: Store) -> str:
+    """The hash of a file's bytes; `known` (from `files`) gives it when its time and size (`stat`) are unchanged."""
     seen = f"{stat.st_mtime_ns}:{stat.st_size}:"
     remembered = known.decode() if known is not None else ""
     if remembered.startswith(seen):
         return remembered[len(seen):]
-    digest = _digest(path.read_bytes())
+    with open(path, "rb") as stream:
+        digest = _digest(stream.read())
     if time.time_ns() - stat.st_mtime_ns > RECENT_NS:
-        files.put(str(path), (seen + digest).encode())
+        files.put(path, (seen + digest).encode())
     return digest
 
 
@@ -188,13 +189,38 @@ def static_files(*folders: Path) -> tuple[StaticFile, ...]:
     return tuple(found[key] for key in sorted(found))
 
 
-def _markdown_files(folder: Path) -> list[Path]:
-    """The `.md` files below `folder`, skipping hidden ones (editor backups, lock files)."""
-    found = []
-    for top, folders, names in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        found += [os.path.join(top, name) for name in names if name.endswith(".md") and not name.startswith(".")]
-    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
+ContentFile = tuple[str, str, os.stat_result]
+"""A file load reads: its kind (`article`, `person`, `event`), its path, and its stat."""
+
+
+def content_files(site_dir: Path) -> list[ContentFile]:
+    """Every file load reads below `site_dir/content`, with its stat, in the order load keeps.
+
+    Those are the `.md` files below each kind's folder, hidden files and
+    folders (editor backups, lock files) left out, and symbolic links to
+    folders not followed. build() lists them once, for its no-change check and for load.
+    """
+    found: list[ContentFile] = []
+    for kind, folder in _FOLDERS.items():
+        files = sorted(_markdown_below(os.path.join(site_dir, "content", folder)),
+                       key=lambda item: item[0].split(os.sep))
+        found += [(kind, path, stat) for path, stat in files]
+    return found
+
+
+def _markdown_below(folder: str) -> Iterator[tuple[str, os.stat_result]]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if not entry.is_symlink():
+                yield from _markdown_below(entry.path)
+        elif entry.name.endswith(".md"):
+            yield entry.path, entry.stat()
 
 
 def _parse_text(text: str, shown: str, make) -> tuple[Any, tuple[Problem, ...]]:
