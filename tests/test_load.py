@@ -181,6 +181,7 @@ def test_content_files_are_the_markdown_files_of_each_kind_in_path_order_with_th
         "content/articles/2024/10/b.md": article("B", "2024-10-01"),
         "content/articles/2024/9/a.md": article("A", "2024-09-01"),
         "content/articles/2024/a-note.txt": "not an article",
+        "content/articles/2024-c.md": article("C", "2024-12-01"),
         "content/articles/.hidden/c.md": "garbage",
         "content/persons/to-lam.md": "---\nname: Tô Lâm\n---\n",
         "content/events/.#apec.md": "garbage",
@@ -193,10 +194,11 @@ def test_content_files_are_the_markdown_files_of_each_kind_in_path_order_with_th
     assert [(kind, os.path.relpath(path, site_dir)) for kind, path, _ in listed] == [
         ("article", "content/articles/2024/10/b.md"),
         ("article", "content/articles/2024/9/a.md"),
+        ("article", "content/articles/2024-c.md"),  # by the parts of the path: "2024" comes before "2024-c.md"
         ("person", "content/persons/to-lam.md"),
     ]
     assert [stat.st_size for _, _, stat in listed] == [os.stat(path).st_size for _, path, _ in listed]
-    assert [a.title for a in load_site(site_dir, sources=listed).articles] == ["B", "A"]
+    assert [a.title for a in load_site(site_dir, sources=listed).articles] == ["B", "A", "C"]
 
 
 def test_drafts_are_left_out_unless_asked_for(site):

@@ -11,7 +11,7 @@ import re
 import time
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -202,15 +202,18 @@ def content_files(site_dir: Path) -> list[ContentFile]:
     """
     found: list[ContentFile] = []
     for kind, folder in _FOLDERS.items():
-        files = sorted(_markdown_below(os.path.join(site_dir, "content", folder)),
-                       key=lambda item: item[0].split(os.sep))
-        found += [(kind, path, stat) for path, stat in files]
+        _markdown_below(kind, os.path.join(site_dir, "content", folder), found)
     return found
 
 
-def _markdown_below(folder: str) -> Iterator[tuple[str, os.stat_result]]:
+def _markdown_below(kind: str, folder: str, found: list[ContentFile]) -> None:
+    """Add the Markdown files below `folder` to `found`, in the order of their paths' parts.
+
+    Visiting each folder's entries by name, files and folders alike, gives
+    that order without sorting the whole list.
+    """
     try:
-        entries = list(os.scandir(folder))
+        entries = sorted(os.scandir(folder), key=_name)
     except (FileNotFoundError, NotADirectoryError):
         return
     for entry in entries:
@@ -218,9 +221,13 @@ def _markdown_below(folder: str) -> Iterator[tuple[str, os.stat_result]]:
             continue
         if entry.is_dir():
             if not entry.is_symlink():
-                yield from _markdown_below(entry.path)
+                _markdown_below(kind, entry.path, found)
         elif entry.name.endswith(".md"):
-            yield entry.path, entry.stat()
+            found.append((kind, entry.path, entry.stat()))
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def _parse_text(text: str, shown: str, make) -> tuple[Any, tuple[Problem, ...]]:
