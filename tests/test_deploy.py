@@ -315,3 +315,63 @@ def test_s3_at_the_bucket_root_and_without_credentials(built, s3, monkeypatch, c
     boto3.setup_default_session()
     assert deploy(built, "--to", "s3://luu-tru") == 1
     assert "no AWS credentials" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- what is published
+
+
+def stray_files(site_dir: Path, outside: Path) -> None:
+    """A file added by hand to the built folder, and a symbolic link out of it."""
+    (site_dir / "public/google-xac-minh.html").write_text("tay", encoding="utf-8")
+    outside.write_text("bí mật", encoding="utf-8")
+    (site_dir / "public/secret.txt").symlink_to(outside)
+
+
+def test_only_the_files_the_build_wrote_are_published_and_the_others_named(built, tmp_path, capsys):
+    needs_rsync()
+    stray_files(built, tmp_path / "outside.txt")
+    (built / "public/css/x*[1].css").write_text("a name rsync would read as a pattern", encoding="utf-8")
+    stray = ("google-xac-minh.html", "secret.txt", "css/x*[1].css")  # in the order of a walk of the folder
+    www = tmp_path / "www"
+    assert deploy(built, "--to", str(www), "--dry-run") == 0
+    out, err = capsys.readouterr()
+    assert "".join(f"leave out {path}\n" for path in stray) in out
+    assert "left out 3 files" in err and ", ".join(stray) in err
+    assert deploy(built, "--to", str(www)) == 0
+    assert tree(www) == {path: data for path, data in tree(built / "public").items() if path not in stray}
+
+    # Forced, the folder is published as it is, but a link still never carries a file out of it.
+    assert deploy(built, "--to", str(www), "--force") == 0
+    assert "left out 1 file in" in capsys.readouterr().err
+    assert (www / "google-xac-minh.html").is_file() and (www / "css/x*[1].css").is_file()
+    assert not (www / "secret.txt").exists()
+
+
+def test_a_file_the_target_gains_while_deploying_is_not_deleted_beyond_the_count(built, tmp_path, monkeypatch, capsys):
+    needs_rsync()
+    from newsgen import deploy as deploy_module
+    www = tmp_path / "www"
+    assert deploy(built, "--to", str(www)) == 0
+    counted = deploy_module.Rsync.changes
+
+    def counted_then_gained(self, output_dir, files):
+        changes = counted(self, output_dir, files)
+        (www / "moi.txt").write_text("mới", encoding="utf-8")  # arrives after the count
+        return changes
+    monkeypatch.setattr(deploy_module.Rsync, "changes", counted_then_gained)
+    assert deploy(built, "--to", str(www)) == 1
+    assert "gained files to delete while deploying" in capsys.readouterr().err
+    assert (www / "moi.txt").is_file()
+
+
+def test_a_branch_and_s3_get_only_the_files_the_build_wrote(repository, s3, tmp_path):
+    site_dir, _ = repository
+    public = set(tree(site_dir / "public"))
+    stray_files(site_dir, tmp_path / "outside.txt")
+    assert deploy(site_dir, "--to", "gh-pages:") == 0
+    assert set(branch_files(site_dir, "gh-pages")) == public | {".nojekyll"}
+    assert deploy(site_dir, "--to", "s3://luu-tru/site") == 0
+    assert set(objects(s3, "site/")) == {f"site/{path}" for path in public}
+
+    assert deploy(site_dir, "--to", "s3://luu-tru/site", "--force") == 0
+    assert set(objects(s3, "site/")) == {f"site/{path}" for path in public | {"google-xac-minh.html"}}

@@ -124,6 +124,10 @@ def _new(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+# Left-out files named in a deploy's warning; a dry run lists them all.
+_LEFT_OUT_SHOWN = 5
+
+
 def _deploy(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     output = args.output or args.site_dir / "public"
     try:
@@ -137,6 +141,14 @@ def _deploy(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             print(f"upload {path}")
         for path in changes.deletes:
             print(f"delete {path}")
+        for path in changes.left_out:
+            print(f"leave out {path}")
+    if changes.left_out:
+        listed = ", ".join(changes.left_out[:_LEFT_OUT_SHOWN]) + (", …" if len(changes.left_out) > _LEFT_OUT_SHOWN else "")
+        files = f"{len(changes.left_out)} file{'' if len(changes.left_out) == 1 else 's'}"
+        print(f"newsgen: left out {files} in {_shown(Path.cwd(), str(output))} that the last build "
+              f"did not write, or that are not regular files ({listed}): put files to publish in static/",
+              file=sys.stderr)
     if not args.quiet or args.dry_run:
         pushed = " and push it" if args.push else ""
         done = (f"would upload {len(changes.uploads)}, delete {len(changes.deletes)}{pushed}"

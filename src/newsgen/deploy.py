@@ -2,9 +2,10 @@
 
 Deploy never builds. It publishes a folder only when the build cache shows
 that the last build into it succeeded and the folder still holds what that
-build wrote. Every target first works out what would change (files to upload,
-files to delete); `dry_run` stops there, and more deletions than allowed stop
-the deploy before anything changes.
+build wrote, and then publishes exactly those files: anything else found in
+the folder is left out, and named. Every target first works out what would
+change (files to upload, files to delete); `dry_run` stops there, and more
+deletions than allowed stop the deploy before anything changes.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import base64
 import hashlib
 import os
 import re
+import stat
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Protocol
 
@@ -41,7 +43,12 @@ class Changes:
     uploads: tuple[str, ...]
     deletes: tuple[str, ...]
     files: int
-    """How many files the output folder has."""
+    """How many files are published."""
+    emptied: tuple[str, ...] = ()
+    """Folders the target removes once their files are deleted (rsync counts them as deletions)."""
+    left_out: tuple[str, ...] = ()
+    """What the output folder holds besides the published files, never published: files the last
+    build did not write (forced: none), and anything that is not a regular file (a symbolic link)."""
 
     @property
     def unchanged(self) -> int:
@@ -71,8 +78,8 @@ def deploy(site_dir: Path, output_dir: Path, to: str, *, dry_run: bool = False, 
     """
     site_dir, output_dir = site_dir.resolve(), output_dir.resolve()
     target = parse_target(to, site_dir, output_dir, push=push)
-    files = _checked_output(site_dir, output_dir, force)
-    changes = target.changes(output_dir, files)
+    files, left_out = _checked_output(site_dir, output_dir, force)
+    changes = replace(target.changes(output_dir, files), left_out=left_out)
     if len(changes.deletes) > max_deletes and not force:
         raise DeployFailed(f"refusing to delete {len(changes.deletes)} files at {to} (at most {max_deletes}): "
                            f"check with --dry-run, then pass --force or a larger --max-deletes")
@@ -102,10 +109,16 @@ def parse_target(to: str, site_dir: Path, output_dir: Path, push: bool = False) 
     return Rsync(to)
 
 
-def _checked_output(site_dir: Path, output_dir: Path, force: bool) -> dict[str, Path]:
-    """The files of `output_dir` by site path, once the cache vouches for them as a whole, successful build."""
-    files = dict(_files(output_dir))
-    if not files:
+def _checked_output(site_dir: Path, output_dir: Path, force: bool) -> tuple[dict[str, Path], tuple[str, ...]]:
+    """The files of `output_dir` to publish by site path, and the paths left out.
+
+    Unforced, the cache must vouch for the folder as a whole, successful
+    build, and exactly that build's files are published. Forced, every
+    regular file is. A symbolic link is never published: it could carry a
+    file from outside the folder to the target.
+    """
+    found = dict(_files(output_dir))
+    if not found:
         raise DeployFailed(f"{output_dir} is missing or empty: build the site first")
     record = output_record(site_dir / CACHE_DIR / CACHE_FILE, output_dir)
     manifest, outcome = record or ({}, None)
@@ -113,18 +126,20 @@ def _checked_output(site_dir: Path, output_dir: Path, force: bool) -> dict[str, 
         raise DeployFailed(f"the last build into {output_dir} failed or was stopped: "
                            f"fix the problems it named and build again")
     if force:
-        return files
-    if not manifest:
+        published = {path: file for path, file in found.items() if stat.S_ISREG(file.lstat().st_mode)}
+    elif not manifest:
         raise DeployFailed(f"newsgen has no record of building {output_dir} (built with --no-cache, "
                            f"or {CACHE_DIR}/ was deleted): build it again, or pass --force to publish it as it is")
-    if not intact(output_dir, manifest):
+    elif not intact(output_dir, manifest):
         raise DeployFailed(f"{output_dir} has changed since newsgen built it: build again, "
                            f"or pass --force to publish it as it is")
-    return files
+    else:
+        published = {path: file for path, file in found.items() if path in manifest}
+    return published, tuple(path for path in found if path not in published)
 
 
 def _files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """Every file below `folder` by its `/`-separated path inside it, in sorted order."""
+    """Everything below `folder` but folders, by its `/`-separated path inside it, in sorted order."""
     for top, folders, names in os.walk(folder):
         folders.sort()
         for name in sorted(names):
@@ -158,34 +173,56 @@ class Rsync:
 
     def changes(self, output_dir: Path, files: dict[str, Path]) -> Changes:
         """Ask rsync what it would transfer and delete."""
-        uploads, deletes = [], []
-        for line in self._run(output_dir, dry_run=True).splitlines():
+        uploads, deletes, emptied = [], [], []
+        for line in self._run(output_dir, files, dry_run=True).splitlines():
             # --itemize-changes: an 11-character code, a space, the path; deletions read `*deleting   path`.
             code, _, path = line.partition(" ")
             path = path.strip()
-            if code == "*deleting" and not path.endswith("/"):
-                deletes.append(path)
+            if code == "*deleting":
+                (emptied if path.endswith("/") else deletes).append(path)
             elif code[:2] in (">f", "<f"):
                 uploads.append(path)
-        return Changes(tuple(uploads), tuple(deletes), len(files))
+        return Changes(tuple(uploads), tuple(deletes), len(files), emptied=tuple(emptied))
 
     def publish(self, output_dir: Path, files: dict[str, Path], changes: Changes) -> None:
-        """Copy the changed files and delete the removed ones."""
+        """Copy the changed files and delete the removed ones, but no more of those than `changes` counted."""
         if not _is_remote(self.destination):
             Path(self.destination).mkdir(parents=True, exist_ok=True)
-        self._run(output_dir, dry_run=False)
+        # rsync works out the deletions again: should the target have gained files since, it deletes none
+        # beyond those counted (and checked against the limit), and stops.
+        self._run(output_dir, files, dry_run=False, max_deletes=len(changes.deletes) + len(changes.emptied))
 
-    def _run(self, output_dir: Path, dry_run: bool) -> str:
-        command = ["rsync", "--recursive", "--links", "--times", "--checksum", "--delete", "--itemize-changes",
-                   *(["--dry-run"] if dry_run else []), f"{output_dir}/", f"{self.destination.rstrip('/')}/"]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, errors="replace")
-        except FileNotFoundError:
-            raise DeployFailed("rsync is not installed: install it (apt-get install rsync) to deploy to a "
-                               "folder or host") from None
+    def _run(self, output_dir: Path, files: dict[str, Path], dry_run: bool, max_deletes: int | None = None) -> str:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", errors="surrogateescape",
+                                         prefix="newsgen-deploy-", suffix=".exclude") as excluded:
+            # Everything in the folder but the files to publish, each as an anchored literal pattern.
+            excluded.write("".join(f"/{_literal(path)}\0" for path, _ in _files(output_dir) if path not in files))
+            excluded.flush()
+            command = ["rsync", "--recursive", "--links", "--times", "--checksum", "--delete", "--itemize-changes",
+                       "--from0", f"--exclude-from={excluded.name}",  # in this order: --from0 applies to what follows
+                       *(["--dry-run"] if dry_run else []),
+                       *([f"--max-delete={max_deletes}"] if max_deletes is not None else []),
+                       f"{output_dir}/", f"{self.destination.rstrip('/')}/"]
+            try:
+                result = subprocess.run(command, capture_output=True, text=True, errors="replace")
+            except FileNotFoundError:
+                raise DeployFailed("rsync is not installed: install it (apt-get install rsync) to deploy to a "
+                                   "folder or host") from None
+        if result.returncode == _RSYNC_MAX_DELETE_STOPPED:
+            raise DeployFailed(f"{self.destination} gained files to delete while deploying: rsync copied the site "
+                               f"but deleted only the {max_deletes} files and folders counted before; deploy again")
         if result.returncode:
             raise DeployFailed(f"rsync failed (exit code {result.returncode}): {result.stderr.strip()}")
         return result.stdout
+
+
+# rsync's exit code when --max-delete stopped it from deleting more.
+_RSYNC_MAX_DELETE_STOPPED = 25
+
+
+def _literal(path: str) -> str:
+    """`path` as an rsync pattern matching only itself: wildcards escaped (rsync reads escapes only beside one)."""
+    return re.sub(r"([*?\[\\])", r"\\\1", path) if re.search(r"[*?\[]", path) else path
 
 
 # ---------------------------------------------------------------- GitHub Pages
