@@ -176,7 +176,7 @@ def test_hidden_files_are_not_articles(site):
     assert [a.title for a in load_site(site_dir).articles] == ["A"]
 
 
-def test_content_files_are_the_markdown_files_of_each_kind_in_path_order_with_their_stat(site, tmp_path):
+def test_content_files_are_the_markdown_files_of_each_kind_in_path_order_with_size_and_time(site, tmp_path):
     site_dir = site({
         "content/articles/2024/10/b.md": article("B", "2024-10-01"),
         "content/articles/2024/9/a.md": article("A", "2024-09-01"),
@@ -191,13 +191,14 @@ def test_content_files_are_the_markdown_files_of_each_kind_in_path_order_with_th
     (elsewhere / "2020" / "d.md").write_text(article("D", "2020-01-01"))
     os.symlink(elsewhere, site_dir / "content" / "articles" / "linked", target_is_directory=True)
     listed = content_files(site_dir)
-    assert [(kind, os.path.relpath(path, site_dir)) for kind, path, _ in listed] == [
+    assert [(kind, os.path.relpath(path, site_dir)) for kind, path, _, _ in listed] == [
         ("article", "content/articles/2024/10/b.md"),
         ("article", "content/articles/2024/9/a.md"),
         ("article", "content/articles/2024-c.md"),  # by the parts of the path: "2024" comes before "2024-c.md"
         ("person", "content/persons/to-lam.md"),
     ]
-    assert [stat.st_size for _, _, stat in listed] == [os.stat(path).st_size for _, path, _ in listed]
+    assert [(size, mtime_ns) for _, _, size, mtime_ns in listed] == [
+        (os.stat(path).st_size, os.stat(path).st_mtime_ns) for _, path, _, _ in listed]
     assert [a.title for a in load_site(site_dir, sources=listed).articles] == ["B", "A", "C"]
 
 

@@ -197,13 +197,13 @@ def sources_fingerprint(site_dir: Path, theme: Path, content: Sequence[ContentFi
     """
     digest = hashlib.sha256(settings.encode())
     recent = time.time_ns() - RECENT_NS
-    listed = [(path, stat) for _, path, stat in content]
+    listed = [(path, size, mtime_ns) for _, path, size, mtime_ns in content]
     folders = [site_dir / "templates", site_dir / "static", theme / "templates", theme / "static"]
     for number, files in enumerate([listed, *(sorted(_walk(str(folder))) for folder in folders)]):
-        for path, stat in files:
-            if stat.st_mtime_ns > recent:
+        for path, size, mtime_ns in files:
+            if mtime_ns > recent:
                 return None
-            digest.update(f"{number}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            digest.update(f"{number}\0{path}\0{size}\0{mtime_ns}\n".encode())
     config_file = site_dir / CONFIG_FILE
     if config_file.is_file():
         stat = config_file.stat()
@@ -213,7 +213,7 @@ def sources_fingerprint(site_dir: Path, theme: Path, content: Sequence[ContentFi
     return digest.hexdigest()
 
 
-def _walk(folder: str) -> Iterator[tuple[str, os.stat_result]]:
+def _walk(folder: str) -> Iterator[tuple[str, int, int]]:
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
@@ -222,7 +222,8 @@ def _walk(folder: str) -> Iterator[tuple[str, os.stat_result]]:
         if entry.is_dir():
             yield from _walk(entry.path)
         else:
-            yield entry.path, entry.stat()
+            stat = entry.stat()
+            yield entry.path, stat.st_size, stat.st_mtime_ns
 
 
 def code_fingerprint() -> str:

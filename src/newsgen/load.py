@@ -66,13 +66,13 @@ def load(
     sources = content_files(site_dir) if sources is None else sources
     settings = (config.unsafe_html, config.timezone)
 
-    known = files.get_many(path for _, path, _ in sources)
+    known = files.get_many(path for _, path, _, _ in sources)
     # Every file is below site_dir: cutting the prefix is what relative_to does, without pathlib's cost.
     prefix = len(str(site_dir)) + 1
-    shown = [path[prefix:].replace(os.sep, "/") for _, path, _ in sources]
-    digests = [_content_digest(path, stat, known.get(path), files) for _, path, stat in sources]
+    shown = [path[prefix:].replace(os.sep, "/") for _, path, _, _ in sources]
+    digests = [_content_digest(path, size, mtime_ns, known.get(path), files) for _, path, size, mtime_ns in sources]
     keys = [_digest(f"{kind}\0{name}\0{settings}\0{digest}")
-            for (kind, _, _), name, digest in zip(sources, shown, digests)]
+            for (kind, _, _, _), name, digest in zip(sources, shown, digests)]
     results = _cached(documents.get_many(keys), bodies)
     misses = [i for i, key in enumerate(keys) if key not in results]
     # Holding every missed file's bytes at once would grow with the archive: workers read them.
@@ -108,15 +108,15 @@ _FOLDERS = {"article": "articles", "person": "persons", "event": "events"}
 RECENT_NS = 2_000_000_000
 
 
-def _content_digest(path: str, stat: os.stat_result, known: bytes | None, files: Store) -> str:
-    """The hash of a file's bytes; `known` (from `files`) gives it when its time and size (`stat`) are unchanged."""
-    seen = f"{stat.st_mtime_ns}:{stat.st_size}:"
+def _content_digest(path: str, size: int, mtime_ns: int, known: bytes | None, files: Store) -> str:
+    """The hash of a file's bytes; `known` (from `files`) gives it when its time and size are unchanged."""
+    seen = f"{mtime_ns}:{size}:"
     remembered = known.decode() if known is not None else ""
     if remembered.startswith(seen):
         return remembered[len(seen):]
     with open(path, "rb") as stream:
         digest = _digest(stream.read())
-    if time.time_ns() - stat.st_mtime_ns > RECENT_NS:
+    if time.time_ns() - mtime_ns > RECENT_NS:
         files.put(path, (seen + digest).encode())
     return digest
 
@@ -189,12 +189,14 @@ def static_files(*folders: Path) -> tuple[StaticFile, ...]:
     return tuple(found[key] for key in sorted(found))
 
 
-ContentFile = tuple[str, str, os.stat_result]
-"""A file load reads: its kind (`article`, `person`, `event`), its path, and its stat."""
+ContentFile = tuple[str, str, int, int]
+"""A file load reads: its kind (`article`, `person`, `event`), its path, its size and its modification time (ns).
+
+Two numbers, not the whole os.stat_result: at 100,000 files those would hold 80 MB."""
 
 
 def content_files(site_dir: Path) -> list[ContentFile]:
-    """Every file load reads below `site_dir/content`, with its stat, in the order load keeps.
+    """Every file load reads below `site_dir/content`, with its size and time, in the order load keeps.
 
     Those are the `.md` files below each kind's folder, hidden files and
     folders (editor backups, lock files) left out, and symbolic links to
@@ -223,7 +225,8 @@ def _markdown_below(kind: str, folder: str, found: list[ContentFile]) -> None:
             if not entry.is_symlink():
                 _markdown_below(kind, entry.path, found)
         elif entry.name.endswith(".md"):
-            found.append((kind, entry.path, entry.stat()))
+            stat = entry.stat()
+            found.append((kind, entry.path, stat.st_size, stat.st_mtime_ns))
 
 
 def _name(entry: os.DirEntry) -> str:
