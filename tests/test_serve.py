@@ -255,3 +255,33 @@ def test_a_busy_port_is_an_error_and_not_a_site_a_usage_error(site, tmp_path):
     result = subprocess.run([sys.executable, "-m", "newsgen", "serve", str(empty), "--port", "0"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "is it a newsgen site?" in result.stderr
+
+
+def test_requests_are_answered_from_the_last_build_until_the_next_one_writes(tmp_path):
+    from contextlib import ExitStack
+
+    from newsgen.serve import Preview, holding_from_write
+
+    preview = Preview(tmp_path, "/")
+    answered = threading.Event()
+
+    def request() -> None:
+        with preview.reading():
+            answered.set()
+
+    stages: list[str] = []
+    with ExitStack() as writing:
+        progress = holding_from_write(preview, writing, stages.append)
+        for stage in ("config", "load", "index", "plan", "render", "search"):
+            progress(stage)
+        threading.Thread(target=request).start()
+        assert answered.wait(PAUSE * ATTEMPTS), "a request waited while the build read and rendered"
+
+        answered.clear()
+        progress("write")
+        held = threading.Thread(target=request)
+        held.start()
+        held.join(PAUSE * 5)
+        assert held.is_alive() and not answered.is_set(), "a request was answered while the build wrote"
+    held.join(PAUSE * ATTEMPTS)
+    assert answered.is_set() and stages == ["config", "load", "index", "plan", "render", "search", "write"]

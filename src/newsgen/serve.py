@@ -4,13 +4,15 @@ The preview is built into `SITE_DIR/.newsgen/preview/`, never into the
 production output folder, and served from it on the loopback address under
 the path of the site's `base_url`. Open HTML pages get, at response time
 only, a small script that listens on `/__newsgen__/events` and reloads the
-page when a build finishes. Requests wait while a build runs, so no answer
-mixes two builds; after a failed build every HTML page is an error page
+page when a build finishes. While a build reads and renders, requests are
+answered from the last one; they wait only while it writes, so no answer
+mixes two builds. After a failed build every HTML page is an error page
 naming every problem, until a build succeeds again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import http.server
 import ipaddress
@@ -159,8 +161,9 @@ def serve(
 
     def rebuild() -> None:
         base_path = _base_path(site_dir, base_url, preview.base_path)
-        with preview.building():
-            outcome = _build(site_dir, folder, origin + base_path if base_path else None, drafts, use_cache, progress)
+        with contextlib.ExitStack() as writing:
+            outcome = _build(site_dir, folder, origin + base_path if base_path else None, drafts, use_cache,
+                             holding_from_write(preview, writing, progress))
             if isinstance(outcome.failure, UsageError) and server.preview is None:
                 raise outcome.failure  # no site to serve at all
             preview.finished(outcome, base_path or "/")
@@ -184,6 +187,20 @@ def serve(
         server.server_close()
         if main and previous is not None:
             signal.signal(signal.SIGINT, previous)
+
+
+def holding_from_write(preview: Preview, writing: contextlib.ExitStack,
+                       progress: Callable[[str], None]) -> Callable[[str], None]:
+    """A build's progress callback that holds off requests from its write stage on, until `writing` closes.
+
+    Only the write stage changes the preview folder: while a large archive
+    loads and renders, its last build stays browsable.
+    """
+    def hold_then_report(stage: str) -> None:
+        if stage == "write":
+            writing.enter_context(preview.building())
+        progress(stage)
+    return hold_then_report
 
 
 def _interrupt_in(main_pid: int) -> Callable:
