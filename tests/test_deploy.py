@@ -321,30 +321,36 @@ def test_s3_at_the_bucket_root_and_without_credentials(built, s3, monkeypatch, c
 
 
 def stray_files(site_dir: Path, outside: Path) -> None:
-    """A file added by hand to the built folder, and a symbolic link out of it."""
+    """A file added by hand to the built folder, and symbolic links out of it: to a file, to a folder."""
     (site_dir / "public/google-xac-minh.html").write_text("tay", encoding="utf-8")
     outside.write_text("bí mật", encoding="utf-8")
     (site_dir / "public/secret.txt").symlink_to(outside)
+    elsewhere = outside.parent / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "passwd").write_text("bí mật", encoding="utf-8")
+    (site_dir / "public/css/etc").symlink_to(elsewhere, target_is_directory=True)
 
 
 def test_only_the_files_the_build_wrote_are_published_and_the_others_named(built, tmp_path, capsys):
     needs_rsync()
     stray_files(built, tmp_path / "outside.txt")
     (built / "public/css/x*[1].css").write_text("a name rsync would read as a pattern", encoding="utf-8")
-    stray = ("google-xac-minh.html", "secret.txt", "css/x*[1].css")  # in the order of a walk of the folder
+    stray = ("google-xac-minh.html", "secret.txt", "css/etc", "css/x*[1].css")  # in the order of a walk of the folder
     www = tmp_path / "www"
     assert deploy(built, "--to", str(www), "--dry-run") == 0
     out, err = capsys.readouterr()
     assert "".join(f"leave out {path}\n" for path in stray) in out
-    assert "left out 3 files" in err and ", ".join(stray) in err
+    assert "left out 4 files" in err and ", ".join(stray) in err
     assert deploy(built, "--to", str(www)) == 0
-    assert tree(www) == {path: data for path, data in tree(built / "public").items() if path not in stray}
+    assert tree(www) == {path: data for path, data in tree(built / "public").items()
+                         if path not in stray and not path.startswith("css/etc/")}
+    assert not (www / "css/etc").exists() and not (www / "css/etc").is_symlink()
 
     # Forced, the folder is published as it is, but a link still never carries a file out of it.
     assert deploy(built, "--to", str(www), "--force") == 0
-    assert "left out 1 file in" in capsys.readouterr().err
+    assert "left out 2 files" in capsys.readouterr().err
     assert (www / "google-xac-minh.html").is_file() and (www / "css/x*[1].css").is_file()
-    assert not (www / "secret.txt").exists()
+    assert not (www / "secret.txt").exists() and not (www / "css/etc").is_symlink()
 
 
 def test_a_file_the_target_gains_while_deploying_is_not_deleted_beyond_the_count(built, tmp_path, monkeypatch, capsys):

@@ -139,10 +139,15 @@ def _checked_output(site_dir: Path, output_dir: Path, force: bool) -> tuple[dict
 
 
 def _files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """Everything below `folder` but folders, by its `/`-separated path inside it, in sorted order."""
+    """Everything below `folder` but folders, by its `/`-separated path inside it, in sorted order.
+
+    A symbolic link to a folder counts as an entry of its own (os.walk lists it among the folders and
+    does not enter it), so that it is left out like any other link.
+    """
     for top, folders, names in os.walk(folder):
         folders.sort()
-        for name in sorted(names):
+        links = [name for name in folders if os.path.islink(os.path.join(top, name))]
+        for name in sorted(names + links):
             path = Path(top, name)
             yield path.relative_to(folder).as_posix(), path
 
