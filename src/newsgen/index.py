@@ -44,14 +44,13 @@ def index(documents: Documents, letters: Store | None = None, shapes: Store | No
     if letters is not None:
         _take_letter_weights(letters)
     key = _shape_key(documents) if shapes is not None else None
-    if key is not None and shapes is not None:
-        shape = _readable_shape(shapes.get(key))
-        if shape is not None:
-            return _archive_of_shape(documents, shape)
+    shape = _readable_shape(shapes.get(key)) if shapes is not None and key is not None else None
+    if shape is not None:
+        return _archive_of_shape(documents, shape)
     archive = _worked_out(documents)
     if letters is not None:
         _keep_letter_weights(letters)
-    if key is not None and shapes is not None:
+    if shapes is not None and key is not None:
         shapes.put(key, marshal.dumps(_shape_of(documents, archive), _MARSHAL_VERSION))
     return archive
 
