@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from .cache import BUILT, CACHE_DIR, CACHE_FILE, FAILED, Cache
-from .config import CONFIG_FILE, load_config
+from .config import CONFIG_FILE, SOURCE_FOLDERS, load_config
 from .index import index
 from .load import RECENT_NS, ContentFile, content_files, load
 from .model import BuildReport, OutputFile, UsageError, WriteReport
@@ -256,7 +256,7 @@ _OUTPUT_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "nh3", "Jinja2", "Mark
 def _checked_output(site_dir: Path, output_dir: Path) -> Path:
     """Refuse an output folder that holds, or lies inside, the site's own sources."""
     output_dir = output_dir.resolve()
-    sources = [site_dir / name for name in ("content", "templates", "static")]
+    sources = [site_dir / name for name in SOURCE_FOLDERS]
     if (site_dir.is_relative_to(output_dir) or output_dir == site_dir / CACHE_DIR
             or any(output_dir.is_relative_to(s) for s in sources)):
         raise UsageError(f"the output folder {output_dir} must not contain or lie inside the site's sources or cache")

@@ -15,6 +15,8 @@ from .model import BuildFailed, Problem
 from .yamltext import Fields, parse_mapping, read_text
 
 CONFIG_FILE = "newsgen.yaml"
+SOURCE_FOLDERS = ("content", "templates", "static")
+"""The folders of a site that a build reads, beside CONFIG_FILE: nothing may write into them."""
 
 # The sitemaps.org protocol's limit of URLs in one sitemap file.
 SITEMAP_URL_LIMIT = 50_000

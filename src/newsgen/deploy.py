@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from .cache import CACHE_DIR, CACHE_FILE, FAILED, output_record
+from .config import SOURCE_FOLDERS
 from .mediatypes import media_type
 from .model import UsageError
 from .write import intact
@@ -165,7 +166,7 @@ def _check_local_folder(folder: Path, site_dir: Path, output_dir: Path) -> None:
     for precious in (site_dir, output_dir):
         if precious.is_relative_to(folder) or folder.is_relative_to(output_dir):
             raise DeployFailed(f"refusing to deploy to {folder}: it holds, or lies inside, the site or its output")
-    for name in ("content", "templates", "static", CACHE_DIR):
+    for name in (*SOURCE_FOLDERS, CACHE_DIR):
         if folder.is_relative_to(site_dir / name):
             raise DeployFailed(f"refusing to deploy to {folder}: it lies inside the site's {name}/")
 

@@ -32,7 +32,7 @@ import watchfiles
 
 from .build import build
 from .cache import CACHE_DIR
-from .config import CONFIG_FILE, load_config
+from .config import CONFIG_FILE, SOURCE_FOLDERS, load_config
 from .mediatypes import media_type
 from .model import BuildFailed, BuildReport, ToolFailed, UsageError
 
@@ -42,8 +42,6 @@ PREVIEW_DIR = "preview"
 EVENTS_PATH = "/__newsgen__/events"
 """The server-sent event stream that tells open pages a build finished; outside any site's pages."""
 
-WATCHED = ("content", "templates", "static")
-"""The folders of a site whose changes start a rebuild (and `newsgen.yaml`)."""
 
 # The longest a request for the event stream stays silent: a comment line then tells a closed tab apart.
 _KEEPALIVE_SECONDS = 15
@@ -302,7 +300,7 @@ def _watch(site_dir: Path, rebuild: Callable[[], None], ready: Callable[[], None
 
 
 def _watched(site_dir: Path) -> list[Path]:
-    return [site_dir / name for name in WATCHED if (site_dir / name).is_dir()]
+    return [site_dir / name for name in SOURCE_FOLDERS if (site_dir / name).is_dir()]
 
 
 def _source_filter(site_dir: Path) -> watchfiles.DefaultFilter:
