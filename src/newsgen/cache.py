@@ -104,9 +104,7 @@ class Cache:
 
     def manifest(self, output_dir: Path) -> dict[str, str]:
         """What the last build into `output_dir` wrote there: output path -> entry (see write)."""
-        rows = self._connection.execute(
-            "SELECT relpath, entry FROM manifest WHERE output = ?", (str(output_dir),))
-        return dict(rows.fetchall())
+        return _manifest(self._connection, output_dir)
 
     def save_manifest(self, output_dir: Path, entries: Mapping[str, str],
                       before: Mapping[str, str] | None = None) -> None:
@@ -183,17 +181,21 @@ def output_record(cache_file: Path, output_dir: Path) -> tuple[dict[str, str], s
     try:
         connection = sqlite3.connect(f"{cache_file.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
-            output = str(output_dir)
-            manifest = dict(connection.execute("SELECT relpath, entry FROM manifest WHERE output = ?", (output,)))
+            manifest = _manifest(connection, output_dir)
             outcome = None
             if connection.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outcome'").fetchone():
-                row = connection.execute("SELECT value FROM outcome WHERE output = ?", (output,)).fetchone()
+                row = connection.execute("SELECT value FROM outcome WHERE output = ?", (str(output_dir),)).fetchone()
                 outcome = row[0] if row else None
             return manifest, outcome
         finally:
             connection.close()
     except sqlite3.Error:
         return None
+
+
+def _manifest(connection: sqlite3.Connection, output_dir: Path) -> dict[str, str]:
+    """The manifest of `output_dir` as the connection's cache holds it: output path -> entry."""
+    return dict(connection.execute("SELECT relpath, entry FROM manifest WHERE output = ?", (str(output_dir),)))
 
 
 # Keys per query: SQLite allows 32,766 parameters; fewer keep each statement small.
