@@ -17,6 +17,8 @@ from .yamltext import Fields, parse_mapping, read_text
 CONFIG_FILE = "newsgen.yaml"
 SOURCE_FOLDERS = ("content", "templates", "static")
 """The folders of a site that a build reads, beside CONFIG_FILE: nothing may write into them."""
+CONTENT_FOLDERS = {"article": "articles", "person": "persons", "event": "events"}
+"""The folder below `content/` of each kind of document."""
 
 # The sitemaps.org protocol's limit of URLs in one sitemap file.
 SITEMAP_URL_LIMIT = 50_000

@@ -20,7 +20,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .config import SiteConfig
+from .config import CONTENT_FOLDERS, SiteConfig
 from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
 from .structured import xml_safe
 from .text import is_slug, slugify
@@ -99,8 +99,6 @@ def load(
         digests=dict(zip(shown, keys)),
     )
 
-
-_FOLDERS = {"article": "articles", "person": "persons", "event": "events"}
 
 # A file changed twice within the file system's time resolution keeps its
 # modification time: a stat this recent is not remembered, so the file is
@@ -203,7 +201,7 @@ def content_files(site_dir: Path) -> list[ContentFile]:
     folders not followed. build() lists them once, for its no-change check and for load.
     """
     found: list[ContentFile] = []
-    for kind, folder in _FOLDERS.items():
+    for kind, folder in CONTENT_FOLDERS.items():
         _markdown_below(kind, os.path.join(site_dir, "content", folder), found)
     return found
 

@@ -12,11 +12,11 @@ from typing import Sequence
 
 import yaml
 
-from .config import load_config
+from .config import CONTENT_FOLDERS, load_config
 from .model import UsageError
 from .text import nfc, slugify
 
-KINDS = ("article", "person", "event")
+KINDS = tuple(CONTENT_FOLDERS)
 """What `newsgen new` can make."""
 
 
@@ -41,13 +41,13 @@ def new_file(site_dir: Path, kind: str, title: str, *, persons: Sequence[str] = 
         raise UsageError("--person and --event are for articles only")
     if kind == "article":
         moment = (now or datetime.now(timezone.utc)).astimezone(load_config(site_dir).zone).replace(microsecond=0)
-        path = site_dir / "content" / "articles" / f"{moment:%Y}" / f"{moment:%m}" / f"{slug}.md"
+        path = site_dir / "content" / CONTENT_FOLDERS[kind] / f"{moment:%Y}" / f"{moment:%m}" / f"{slug}.md"
         # The date unquoted, as people write it (a YAML dumper would quote anything that looks like a time).
         text = (_yaml({"title": title}) + f"date: {moment.isoformat()}\n"
                 + _yaml({key: [nfc(name) for name in names]
                          for key, names in (("persons", persons), ("events", events)) if names}))
-    elif kind in ("person", "event"):
-        path = site_dir / "content" / f"{kind}s" / f"{slug}.md"
+    elif kind in CONTENT_FOLDERS:
+        path = site_dir / "content" / CONTENT_FOLDERS[kind] / f"{slug}.md"
         text = _yaml({"name": title})
     else:
         raise UsageError(f"newsgen new makes one of {', '.join(KINDS)}, not {kind!r}")
