@@ -82,44 +82,44 @@ def measure(command: list[str], cwd: Path, memory: bool = False) -> Run:
     return Run(seconds, peak / 2**20 if memory else None)
 
 
-def measure_cold(command: list[str], site: Path, leftovers: tuple[str, ...]) -> Run:
+def measure_cold(command: list[str], site: Path, leftovers: tuple[str, ...], trash: Trash) -> Run:
     """Two cold builds of `site` (its `leftovers` put away first): the first timed, the second sampled for memory."""
     runs = []
     for memory in (False, True):
         for leftover in leftovers:
-            put_away(site / leftover)
+            trash.put_away(site / leftover)
         runs.append(measure(command, site, memory=memory))
     return Run(runs[0].seconds, runs[1].peak_mib)
 
 
-TRASH_NAME = ".trash"
-_trash: Path | None = None
-_put_away = 0
+@dataclass
+class Trash:
+    """A folder below the work folder that outputs are moved into while tools are timed, emptied when none is."""
 
+    folder: Path
+    moved: int = 0
 
-def put_away(path: Path) -> None:
-    """Move `path`, if it exists, into the trash folder: a rename, so no file is freed while tools are timed."""
-    global _put_away
-    if _trash is None:
-        raise RuntimeError("no trash folder: call empty_trash(work) first")
-    if path.exists() or path.is_symlink():
-        _trash.mkdir(parents=True, exist_ok=True)
-        _put_away += 1
-        path.rename(_trash / f"{_put_away}-{path.name}")
+    @classmethod
+    def below(cls, work: Path) -> "Trash":
+        return cls(work / ".trash")
 
+    def put_away(self, path: Path) -> None:
+        """Move `path`, if it exists, into the trash: a rename, so no file is freed while tools are timed."""
+        if path.exists() or path.is_symlink():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.moved += 1
+            path.rename(self.folder / f"{self.moved}-{path.name}")
 
-def empty_trash(work: Path, settle: bool) -> None:
-    """Delete the trash below `work` (and make it the trash of this run); with `settle`, then wait
-    until the file system has stopped stepping over the freed inodes, so the next timing is not slowed."""
-    global _trash
-    _trash = work / TRASH_NAME
-    if not _trash.exists():
-        return
-    print(f"   emptying {_trash}…", flush=True)
-    shutil.rmtree(_trash)
-    if settle:
-        os.sync()
-        time.sleep(SETTLE_SECONDS)
+    def empty(self, settle: bool) -> None:
+        """Delete the trash; with `settle`, then wait until the file system has stopped stepping over the
+        freed inodes, so the next timing is not slowed."""
+        if not self.folder.exists():
+            return
+        print(f"   emptying {self.folder}…", flush=True)
+        shutil.rmtree(self.folder)
+        if settle:
+            os.sync()
+            time.sleep(SETTLE_SECONDS)
 
 
 # ext4 without a journal steps over inodes freed in the last 60 s (once written out; 360 s while unwritten).
@@ -146,30 +146,30 @@ def edit(path: Path) -> None:
         stream.write("\nMột câu được thêm vào để đo thời gian dựng lại.\n")
 
 
-def bench_newsgen(site: Path, articles: int) -> Result:
+def bench_newsgen(site: Path, articles: int, trash: Trash) -> Result:
     result = Result("newsgen", articles)
     command = [str(BIN / "newsgen"), "build", str(site), "--quiet"]
-    result.cold = measure_cold(command, site, (".newsgen", "public"))
+    result.cold = measure_cold(command, site, (".newsgen", "public"), trash)
     result.unchanged = measure(command, site)
     edit(edited_article(site, "newsgen"))
     result.edit = measure(command, site)
     return result
 
 
-def bench_pelican(site: Path, articles: int) -> Result:
+def bench_pelican(site: Path, articles: int, trash: Trash) -> Result:
     result = Result("Pelican", articles)
     command = [str(BIN / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "--quiet"]
-    result.cold = measure_cold(command, site, ("output", "cache"))
+    result.cold = measure_cold(command, site, ("output", "cache"), trash)
     result.unchanged = measure(command, site)
     edit(edited_article(site, "pelican"))
     result.edit = measure(command, site)
     return result
 
 
-def bench_hugo(site: Path, articles: int) -> Result:
+def bench_hugo(site: Path, articles: int, trash: Trash) -> Result:
     result = Result("Hugo", articles)
     command = [str(BIN / "hugo"), "--quiet", "--source", str(site), "--destination", "public"]
-    result.cold = measure_cold(command, site, ("public", "resources"))
+    result.cold = measure_cold(command, site, ("public", "resources"), trash)
     result.unchanged = measure(command, site)
     result.notes.append("no-change: a full `hugo` run (Hugo keeps no build cache)")
     result.edit = _hugo_server_rebuild(site)
@@ -262,12 +262,13 @@ def main() -> int:
 
     print(f"# {platform.node()}: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
           f"Python {platform.python_version()}; {_versions()}", flush=True)
-    empty_trash(args.work, settle=True)  # left by an interrupted run
+    trash = Trash.below(args.work)
+    trash.empty(settle=True)  # left by an interrupted run
     results = []
     for size in sizes:
         print(f"## {size:,} articles: writing the corpus", flush=True)
         for tool in benches:
-            put_away(args.work / str(size) / tool)
+            trash.put_away(args.work / str(size) / tool)
         sites = generate(size, args.work / str(size))
         for site in sites.values():
             age(site)
@@ -275,13 +276,13 @@ def main() -> int:
             if size >= 100_000 and tool == "pelican":
                 continue  # hours at this size; the 10,000 row tells the story
             print(f"   {tool}…", flush=True)
-            result = benches[tool](sites[tool], size)
+            result = benches[tool](sites[tool], size, trash)
             results.append(result)
             for note in result.notes:
                 print(f"   ({tool} {note})")
     print()
     print(table(results))
-    empty_trash(args.work, settle=False)
+    trash.empty(settle=False)
     return 0
 
 
