@@ -274,9 +274,14 @@ def test_s3_gets_every_file_with_its_type_and_a_second_deploy_uploads_nothing(bu
     public = {path.relative_to(built / "public").as_posix(): path.read_bytes()
               for path in (built / "public").rglob("*") if path.is_file()}
     uploads = count_uploads(monkeypatch)
+    from newsgen import deploy as deploy_module
+    hashed: list[Path] = []
+    md5 = deploy_module._md5
+    monkeypatch.setattr(deploy_module, "_md5", lambda file: hashed.append(file) or md5(file))
     assert deploy(built, "--to", "s3://luu-tru/site") == 0
     assert capsys.readouterr().out.endswith(f"uploaded {len(public)}, deleted 0, 0 unchanged\n")
     assert len(uploads) == len(public)
+    assert len(hashed) == len(public)  # each file read once, to compare and to upload
     assert set(objects(s3, "site/")) == {f"site/{relpath}" for relpath in public}
     for relpath in ("index.html", "css/style.css", "2024/09/tiep-chu-tich-boeing/index.html"):
         answer = s3.get_object(Bucket="luu-tru", Key=f"site/{relpath}")

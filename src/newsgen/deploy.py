@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Protocol
 
@@ -339,11 +339,15 @@ class S3:
 
     bucket: str
     prefix: str
+    # Each file's MD5 as changes() read it: publish() sends it along with the upload (S3 then refuses
+    # a file changed in between), and reading every file of a large site once is enough.
+    digests: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def changes(self, output_dir: Path, files: dict[str, Path]) -> Changes:
         """List the objects under the prefix and compare their ETags with the files' MD5."""
         present = self._objects()
-        uploads = tuple(path for path, file in files.items() if present.get(path) != _md5(file).hex())
+        self.digests.update((path, _md5(file)) for path, file in files.items())
+        uploads = tuple(path for path in files if present.get(path) != self.digests[path].hex())
         deletes = tuple(path for path in present if path not in files)
         return Changes(uploads, deletes, len(files))
 
@@ -353,7 +357,7 @@ class S3:
             file = files[path]
             with open(file, "rb") as body:
                 client.put_object(Bucket=self.bucket, Key=self._key(path), Body=body, ContentType=media_type(path),
-                                  ContentMD5=base64.b64encode(_md5(file)).decode())
+                                  ContentMD5=base64.b64encode(self.digests[path]).decode())
 
         with _s3_errors(self.bucket):
             client = self._client()
