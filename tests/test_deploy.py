@@ -214,6 +214,32 @@ def test_another_branch_name_and_what_a_branch_deploy_refuses(repository, site, 
     assert "no remote 'origin'" in capsys.readouterr().err
 
 
+def test_a_branch_deploy_reads_each_file_once_and_stores_only_the_changed_ones(repository, monkeypatch):
+    from newsgen import deploy as deploy_module
+    site_dir, _ = repository
+    assert deploy(site_dir, "--to", "gh-pages:") == 0
+    before = tree(site_dir / "public")
+    (site_dir / "content/articles/2024/09/boeing.md").write_text(
+        article("Tiếp Chủ tịch Boeing", "2024-09-22", persons="[Tô Lâm]") + "\nThêm một đoạn.\n", encoding="utf-8")
+    build(site_dir, jobs=1)
+    after = tree(site_dir / "public")
+    changed = [str(site_dir / "public" / path) for path in after if before.get(path) != after[path]]
+    hashed: list[tuple[bool, list[str]]] = []
+    run = deploy_module.GitBranch._git
+
+    def counting(self, *args, stdin=None, **kwargs):
+        if args[0] == "hash-object" and "--stdin-paths" in args:
+            hashed.append(("-w" in args, stdin.split()))
+        return run(self, *args, stdin=stdin, **kwargs)
+    monkeypatch.setattr(deploy_module.GitBranch, "_git", counting)
+    assert deploy(site_dir, "--to", "gh-pages:") == 0
+    compared, stored = hashed
+    assert not compared[0] and len(compared[1]) == len(after)
+    assert stored[0] and sorted(stored[1]) == sorted(changed) and 0 < len(changed) < len(after)
+    assert branch_files(site_dir, "gh-pages")["2024/09/tiep-chu-tich-boeing/index.html"] == \
+        (site_dir / "public/2024/09/tiep-chu-tich-boeing/index.html").read_bytes()
+
+
 def test_a_site_outside_git_cannot_deploy_to_a_branch(built, capsys):
     if subprocess.run(["git", "-C", str(built), "rev-parse"], capture_output=True).returncode == 0:
         pytest.skip("the test folder lies inside a Git repository")

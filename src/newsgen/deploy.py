@@ -246,11 +246,14 @@ class GitBranch:
     branch: str
     push: bool
     remote: str = "origin"
+    # Each file's blob id as changes() worked it out: publish() then stores only the uploads.
+    blob_ids: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def changes(self, output_dir: Path, files: dict[str, Path]) -> Changes:
         """Compare the files' Git object ids with the branch's tree (nothing is written to the repository)."""
         self._check_repository()
         wanted = self._blobs(files, write=False)
+        self.blob_ids.update(wanted)
         present = self._tree()
         uploads = tuple(path for path, blob in wanted.items() if present.get(path) != blob)
         deletes = tuple(path for path in present if path not in wanted)
@@ -260,7 +263,9 @@ class GitBranch:
         """Commit the output as the branch's new tree when anything changed; push the branch when asked."""
         parent = self._head()
         if changes.uploads or changes.deletes or parent is None:
-            blobs = self._blobs(files, write=True)
+            uploads = {path: files[path] for path in changes.uploads if path in files}
+            # The uploads are stored as they are now, named by the ids that storing gives.
+            blobs = {**self.blob_ids, **self._blobs(uploads, write=True, nojekyll=".nojekyll" in changes.uploads)}
             with tempfile.TemporaryDirectory(prefix="newsgen-deploy-") as folder:
                 index = {"GIT_INDEX_FILE": os.path.join(folder, "index")}
                 entries = "".join(f"100644 blob {blob}\t{path}\0" for path, blob in sorted(blobs.items()))
@@ -282,13 +287,16 @@ class GitBranch:
         if self.push and self.remote not in self._git("remote").split():
             raise DeployFailed(f"the repository has no remote {self.remote!r} to push {self.branch} to")
 
-    def _blobs(self, files: dict[str, Path], write: bool) -> dict[str, str]:
-        """Each file's Git blob id by site path, `.nojekyll` included; with `write`, stored in the repository."""
-        paths = "".join(f"{path}\n" for path in files.values())
-        ids = self._git("hash-object", *(["-w"] if write else []), "--no-filters", "--stdin-paths", stdin=paths).split()
-        blobs = dict(zip(files, ids))
-        # GitHub Pages runs Jekyll on a branch without .nojekyll, which hides files and folders starting with _.
-        blobs.setdefault(".nojekyll", self._git("hash-object", *(["-w"] if write else []), "--stdin", stdin="").strip())
+    def _blobs(self, files: dict[str, Path], write: bool, nojekyll: bool = True) -> dict[str, str]:
+        """Each file's Git blob id by site path, and `.nojekyll`'s unless told not; with `write`, stored in the repository."""
+        blobs = {}
+        if files:
+            paths = "".join(f"{path}\n" for path in files.values())
+            ids = self._git("hash-object", *(["-w"] if write else []), "--no-filters", "--stdin-paths", stdin=paths).split()
+            blobs = dict(zip(files, ids))
+        if nojekyll:
+            # GitHub Pages runs Jekyll on a branch without .nojekyll, which hides files and folders starting with _.
+            blobs.setdefault(".nojekyll", self._git("hash-object", *(["-w"] if write else []), "--stdin", stdin="").strip())
         return blobs
 
     def _head(self) -> str | None:
