@@ -41,23 +41,25 @@ messages: $(STAMP)
 		--project newsgen --version 0 --copyright-holder "the newsgen authors" -o templates/locale/messages.pot templates
 	$(BIN)/pybabel update --no-wrap --ignore-obsolete --input-file templates/locale/messages.pot --output-dir templates/locale
 
+# $(call apt_install,CHECK,PACKAGE,WHAT SKIPS): install a Debian package when the shell test CHECK fails;
+# only root can, so anyone else is told what will be skipped.
+define apt_install
+	@if $(1); then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(2); \
+	else echo "make: $(2) is missing and only root can install it: $(3) will be skipped" >&2; fi
+endef
+
 ## chromium: install Debian's Chromium for the browser tests when it is missing (needs root; else they skip)
 chromium:
-	@if [ -x $(CHROMIUM) ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
-	else echo "make: $(CHROMIUM) is missing and only root can install it: the browser tests will be skipped" >&2; fi
+	$(call apt_install,[ -x $(CHROMIUM) ],chromium,the browser tests)
 
 ## rsync: install Debian's rsync for the deploy tests when it is missing (needs root; else they skip)
 rsync:
-	@if [ -x $(RSYNC) ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y rsync; \
-	else echo "make: $(RSYNC) is missing and only root can install it: the rsync deploy tests will be skipped" >&2; fi
+	$(call apt_install,[ -x $(RSYNC) ],rsync,the rsync deploy tests)
 
 ## java: install a Java runtime for the Nu HTML Checker when it is missing (needs root; else its test skips)
 java:
-	@if command -v java >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless; \
-	else echo "make: java is missing and only root can install it: the HTML checker test will be skipped" >&2; fi
+	$(call apt_install,command -v java >/dev/null,default-jre-headless,the HTML checker test)
 
 ## validators: install axe-core, vnu-jar and Lighthouse from package-lock.json into node_modules/ (Node.js from Debian when missing)
 validators:
