@@ -84,6 +84,18 @@ def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path):
         assert cache.table("pages").get("old-2") is None
 
 
+def test_only_a_few_untouched_archive_shapes_are_kept_however_few_a_build_touches(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with Cache(path, "code") as cache:
+        for n in range(7):
+            cache.table("shapes").put(f"old-{n}", b"megabytes at a large archive")
+    with Cache(path, "code") as cache:
+        cache.table("shapes").put("new", b"the shape of this build")
+        assert cache.forget_untouched() == 7
+    with Cache(path, "code") as cache:
+        assert cache.table("shapes").get("new") is not None and cache.table("shapes").get("old-0") is None
+
+
 def test_a_few_untouched_entries_are_kept(tmp_path):
     with Cache(tmp_path / "c.sqlite", "code") as cache:
         cache.table("pages").put("a", b"x")
