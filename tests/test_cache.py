@@ -69,31 +69,21 @@ def test_manifests_are_kept_per_output_folder(tmp_path):
         assert cache.manifest(tmp_path / "preview") == {"b.html": "2"}
 
 
-def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path):
+# Thousands of pages pile up; a few archive shapes do, since each weighs megabytes at a large archive.
+@pytest.mark.parametrize("table, old", [("pages", 3000), ("shapes", 10)])
+def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path, table, old):
     path = tmp_path / "c.sqlite"
     with Cache(path, "code") as cache:
-        for n in range(3000):
-            cache.table("pages").put(f"old-{n}", b"x")
+        for n in range(old):
+            cache.table(table).put(f"old-{n}", b"x")
     with Cache(path, "code") as cache:
-        pages = cache.table("pages")
-        pages.put("new", b"y")
-        assert "old-1" in pages
-        assert cache.forget_untouched() == 2999
+        store = cache.table(table)
+        store.put("new", b"y")
+        assert "old-1" in store
+        assert cache.forget_untouched() == old - 1
     with Cache(path, "code") as cache:
-        assert cache.table("pages").get("new") == b"y" and cache.table("pages").get("old-1") == b"x"
-        assert cache.table("pages").get("old-2") is None
-
-
-def test_only_a_few_untouched_archive_shapes_are_kept_however_few_a_build_touches(tmp_path):
-    path = tmp_path / "c.sqlite"
-    with Cache(path, "code") as cache:
-        for n in range(7):
-            cache.table("shapes").put(f"old-{n}", b"megabytes at a large archive")
-    with Cache(path, "code") as cache:
-        cache.table("shapes").put("new", b"the shape of this build")
-        assert cache.forget_untouched() == 7
-    with Cache(path, "code") as cache:
-        assert cache.table("shapes").get("new") is not None and cache.table("shapes").get("old-0") is None
+        assert cache.table(table).get("new") == b"y" and cache.table(table).get("old-1") == b"x"
+        assert cache.table(table).get("old-2") is None
 
 
 def test_a_few_untouched_entries_are_kept(tmp_path):
