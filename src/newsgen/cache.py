@@ -18,9 +18,6 @@ from typing import Iterable, Iterator, Mapping
 CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
 
-# SQLite's page cache, at most (it grows only as the cache file is used).
-_CACHE_KIB = 64 * 1024
-
 # Raise when the tables' layout or the meaning of their keys changes.
 SCHEMA = 3
 
@@ -60,10 +57,6 @@ class Cache:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            # SQLite's default 2 MiB page cache cannot hold the key index of a large
-            # archive's pages: inserts then reread index pages from the file, and a cold
-            # build grows faster than the archive. 64 MiB keeps it linear past 200,000 pages.
-            connection.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
             connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             stored = dict(connection.execute("SELECT name, value FROM meta").fetchall())
             expected = {"schema": str(SCHEMA), "fingerprint": self.fingerprint}
