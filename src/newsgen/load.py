@@ -24,7 +24,7 @@ from .config import CONTENT_FOLDERS, SiteConfig
 from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
 from .structured import xml_safe
 from .text import is_slug, slugify
-from .workers import worker_pool
+from .workers import useful_jobs, worker_pool
 from .yamltext import Fields, decode_text, parse_mapping
 
 ARTICLE_KEYS = {
@@ -144,7 +144,7 @@ _FILES_PER_WORKER = 100
 
 def _parse_all(work: list[tuple], jobs: int):
     """Parse each file of `work`, in `jobs` processes when there are enough; results in order."""
-    jobs = max(1, min(jobs, len(work) // _FILES_PER_WORKER))
+    jobs = useful_jobs(jobs, len(work), _FILES_PER_WORKER)
     if jobs == 1:
         yield from (_parse(*item) for item in work)
         return

@@ -33,7 +33,7 @@ from markupsafe import Markup
 
 from .model import BuildFailed, MemoryStore, OutputFile, Page, PageRecipe, Plan, Problem, Rendered, Store, recipes_of
 from .text import search_d_words, search_fold
-from .workers import in_order, worker_pool
+from .workers import in_order, useful_jobs, worker_pool
 
 # Below this many pages per worker, starting processes costs more than it saves.
 _PAGES_PER_WORKER = 50
@@ -235,7 +235,7 @@ def _render_all(dirs: tuple[str, ...], todo: Iterator[tuple[str, Page]], bodies:
     """Render the pages of `todo` in order, in `jobs` processes when there are enough pages to share."""
     jobs = jobs or os.cpu_count() or 1
     head = list(itertools.islice(todo, _PAGES_PER_WORKER * jobs))
-    jobs = max(1, min(jobs, len(head) // _PAGES_PER_WORKER))
+    jobs = useful_jobs(jobs, len(head), _PAGES_PER_WORKER)
     batches = (_with_bodies(batch, bodies) for batch in _batched(itertools.chain(head, todo), _BATCH))
     render_batch = functools.partial(_render_batch, dirs)
     if jobs == 1:

@@ -25,6 +25,12 @@ def worker_pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_leave_interrupts_to_the_parent)
 
 
+def useful_jobs(jobs: int, items: int, per_worker: int) -> int:
+    """How many of `jobs` processes to share `items` among: each gets `per_worker` at least, else starting
+    it costs more than it saves; 1 means no pool at all."""
+    return max(1, min(jobs, items // per_worker))
+
+
 def _leave_interrupts_to_the_parent() -> None:
     """Ctrl-C reaches every process of the terminal's group; only the parent should stop, and say so once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -9,7 +9,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from .model import BuildFailed, OutputFile, Problem, StaticFile, Store, WriteFailed, WriteReport
 from .text import is_contained
-from .workers import in_order, worker_pool
+from .workers import in_order, useful_jobs, worker_pool
 
 
 def write(
@@ -83,7 +83,7 @@ def _placed(batches: Iterator[list[tuple[str, str, str, bytes]]], count: int,
     lock to each other than they saved (17,000 files took 4-5.6 s with four
     threads, 2.7-3.5 s with none, on ext4).
     """
-    jobs = max(1, min(jobs, count // _FILES_PER_WORKER))
+    jobs = useful_jobs(jobs, count, _FILES_PER_WORKER)
     if jobs == 1:
         for batch in batches:
             yield from map(_place, batch)
