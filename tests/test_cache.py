@@ -26,7 +26,7 @@ def test_tables_are_separate(tmp_path):
         assert cache.table("bodies").get("k") is None
         with pytest.raises(ValueError):
             cache.table("nonsense")
-    assert set(TABLES) == {"files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "builds"}
+    assert set(TABLES) == {"files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "renders", "builds"}
 
 
 def test_a_cache_made_by_other_code_starts_empty(tmp_path):
@@ -69,8 +69,8 @@ def test_manifests_are_kept_per_output_folder(tmp_path):
         assert cache.manifest(tmp_path / "preview") == {"b.html": "2"}
 
 
-# Thousands of pages pile up; a few archive shapes do, since each weighs megabytes at a large archive.
-@pytest.mark.parametrize("table, old", [("pages", 3000), ("shapes", 10)])
+# Thousands of pages pile up; a few archive shapes or render records do, since each weighs megabytes at a large archive.
+@pytest.mark.parametrize("table, old", [("pages", 3000), ("shapes", 10), ("renders", 10)])
 def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path, table, old):
     path = tmp_path / "c.sqlite"
     with Cache(path, "code") as cache:
@@ -84,6 +84,24 @@ def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path, tab
     with Cache(path, "code") as cache:
         assert cache.table(table).get("new") == b"y" and cache.table(table).get("old-1") == b"x"
         assert cache.table(table).get("old-2") is None
+
+
+def test_records_naming_forgotten_pages_are_forgotten_with_them(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with Cache(path, "code") as cache:
+        for n in range(3000):
+            cache.table("pages").put(f"old-{n}", b"x")
+        cache.table("renders").put("old plan", b"names old-1")
+        cache.table("renders").put("kept plan", b"names new")
+    with Cache(path, "code") as cache:
+        cache.table("pages").keep(["new"])  # kept by a render, without being read
+        cache.table("renders").get("kept plan")
+        assert cache.forget_untouched() == 3000 + 1
+    with Cache(path, "code") as cache:
+        assert cache.table("renders").get("old plan") is None and cache.table("renders").get("kept plan")
+    with Cache(path, "code") as cache:  # no page forgotten: every record stays
+        cache.table("renders").put("another plan", b"names new")
+        assert cache.forget_untouched() == 0 and "kept plan" in cache.table("renders")
 
 
 def test_a_few_untouched_entries_are_kept(tmp_path):

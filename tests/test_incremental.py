@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,9 @@ CHANGES = {
         s, "content/events/toa-dam-ban-dan-va-tri-tue-nhan-tao.md", "aliases:\n", f"aliases:\n  - {USABC}\n"),
     "delete a person's file": lambda s: (s / "content/persons/brendan-nelson.md").unlink(),
     "change an article's summary": lambda s: edit(s, BOEING, 'summary: "Tiếp ông', 'summary: "Đón ông'),
+    "correct an article (add 'updated')": lambda s: edit(s, BOEING, "tags: [", "updated: 2024-12-01\ntags: ["),
+    "give an article a picture and its tags": lambda s: edit(
+        s, BOEING, "tags: [", "image: /anh/boeing.jpg\nimage_caption: Ông Brendan Nelson\ntags: [hàng không dân dụng, "),
     "change the persons an article names": lambda s: edit(
         s, BOEING, "persons: [tô lâm, Brendan Nelson]", "persons: [Brendan Nelson]"),
     "change a person's roles": lambda s: edit(s, TO_LAM, "    to: 2024-10-21", "    to: 2024-10-22"),
@@ -118,6 +122,34 @@ def test_one_edited_article_is_parsed_and_its_page_rendered_alone(unsearched_sit
     again = build(unsearched_site, jobs=1)
     assert (again.documents_parsed, again.documents_cached) == (1, first.documents_parsed - 1)
     assert (again.pages_rendered, again.files_written, again.files_pruned) == (1, 1, 0)
+
+
+# Changes that leave the archive's shape (order, groups, related lists) as it was.
+TEXT_CHANGES = ["edit an article's body", "change an article's title (and so its URL)", "change an article's summary",
+                "correct an article (add 'updated')", "give an article a picture and its tags"]
+
+
+@pytest.mark.parametrize("change", TEXT_CHANGES)
+def test_a_change_to_an_articles_text_works_out_only_the_pages_that_read_it(sample_site, change):
+    first = build(sample_site, jobs=1, base_url="https://example.org/")
+    CHANGES[change](sample_site)
+    again = build(sample_site, jobs=1, base_url="https://example.org/")
+    # The pages that show the article (its own, lists, feeds), and the sitemaps, which read every article.
+    assert 0 < again.inputs_made < first.inputs_made / 2
+    assert first.inputs_made == first.pages
+
+
+def test_the_news_sitemap_follows_the_clock_while_the_other_pages_are_kept(sample_site, tmp_path):
+    with (sample_site / "newsgen.yaml").open("a", encoding="utf-8") as config:
+        config.write("news_sitemap: true\n")
+    url = "https://example.org/"
+    first = build(sample_site, jobs=1, base_url=url, now=datetime(2024, 9, 23, tzinfo=timezone.utc))
+    CHANGES["edit an article's body"](sample_site)
+    later = datetime(2024, 10, 3, tzinfo=timezone.utc)  # the edited article has left the two days
+    again = build(sample_site, jobs=1, base_url=url, now=later)
+    build(sample_site, tmp_path / "cold", jobs=1, base_url=url, now=later, use_cache=False)
+    assert tree(sample_site / "public") == tree(tmp_path / "cold")
+    assert again.inputs_made < first.inputs_made / 2
 
 
 def test_a_moved_article_leaves_no_stale_page_behind(unsearched_site):
@@ -252,13 +284,18 @@ def write_entity(path: Path, text: str, raw: bool = False) -> None:
 def _random_change(rng, site_dir: Path, step: int) -> str:
     articles = sorted((site_dir / "content/articles").glob("*.md"))
     target = rng.choice(articles)
-    kind = rng.choice(["body", "title", "date", "persons", "delete", "add", "rename", "role", "parent", "alias",
-                       "event name"])
+    kind = rng.choice(["body", "title", "summary", "updated", "date", "persons", "delete", "add", "rename", "role",
+                       "parent", "alias", "event name"])
     text = target.read_text(encoding="utf-8")
     if kind == "body":
         target.write_text(text + f"\nĐoạn {step}.\n", encoding="utf-8")
     elif kind == "title":
         target.write_text(text.replace("title: Tin", f"title: Tin {step}", 1), encoding="utf-8")
+    elif kind == "summary":
+        target.write_text(re.sub(r"summary: .*", f"summary: Tóm tắt sửa {step}.", text, count=1), encoding="utf-8")
+    elif kind == "updated":  # below the names, so no name's line moves
+        text = re.sub(r"\nupdated: \S+", "", text)
+        target.write_text(text.replace("\n---\n", f"\nupdated: 2025-01-{10 + step}\n---\n", 1), encoding="utf-8")
     elif kind == "date":
         target.write_text(re.sub(r"date: \S+", f"date: 2024-{rng.randint(1, 12):02d}-15", text, count=1), encoding="utf-8")
     elif kind == "persons":
@@ -284,7 +321,7 @@ def _random_change(rng, site_dir: Path, step: int) -> str:
     return kind
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 def test_random_changes_one_after_another_give_the_cold_build(tmp_path, seed):
     rng = random.Random(seed)
     site_dir = tmp_path / "site"

@@ -234,12 +234,14 @@ def test_an_edit_to_what_index_reads_works_the_archive_out_again_and_any_other_k
         tmp_path, monkeypatch, edit, kept):
     files = dict(SHAPED_SITE)
     shapes = MemoryStore()
-    index(load_site(write_files(tmp_path / "before", files)), shapes=shapes)
+    before = index(load_site(write_files(tmp_path / "before", files)), shapes=shapes)
     edit(files)
     documents = load_site(write_files(tmp_path / "after", files))
     calls = _indexed_counting(monkeypatch)
     archive = index(documents, shapes=shapes)
     assert calls == ([] if kept else [1])
+    # The archive names its shape, for the stages after it; without a store of shapes it is not worked out.
+    assert (archive.shape == before.shape) == kept and archive.shape and index(documents).shape is None
     assert archive == index(documents)
     assert archive.articles == tuple(sorted(documents.articles, key=lambda a: (a.date, a.path), reverse=True))
 

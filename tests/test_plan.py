@@ -7,10 +7,11 @@ import pytest
 
 from newsgen import structured
 from newsgen.config import Permalinks, SiteConfig
-from newsgen.model import BuildFailed
+from newsgen.index import index
+from newsgen.model import BuildFailed, MemoryStore
 from newsgen.plan import Links, plan
 
-from conftest import archive_of, article
+from conftest import archive_of, article, load_site
 
 
 def pages_by_path(site_dir, config=None):
@@ -409,3 +410,22 @@ def test_an_article_knows_its_place_in_the_archive_and_its_related_articles(smal
     person = pages["persons/to-lam/index.html"].context["person"]
     assert (person["first"][:10], person["last"][:10]) == ("2024-09-23", "2024-09-26")
     assert [(e["name"], e["start"]) for e in person["events"]] == [("Thăm Cuba", None)]
+
+
+def test_each_page_names_the_articles_whose_documents_it_reads(small_site):
+    config = SiteConfig(base_url="https://example.org/")
+    archive = index(load_site(small_site, config), shapes=MemoryStore())
+    assert [a.title for a in archive.articles] == ["Ký kết", "Thăm Cuba", "Dự Đại hội đồng"]
+    site_plan = plan(archive, config, now=datetime(2024, 10, 3, tzinfo=timezone.utc))
+    reads = {recipe.relpath: recipe.inputs()[1] for recipe in site_plan.pages.recipes}
+    assert reads["2024/09/tham-cuba/index.html"] == (1, 2)  # itself, and its related article
+    assert reads["persons/to-lam/index.html"] == (2, 1)  # its articles, oldest first
+    assert reads["persons/index.html"] == () and reads["archive/2024/index.html"] == (2, 1, 0)
+    assert reads["sitemap.xml"] is None  # made from every article, beyond what any card shows
+    assert site_plan.article_digests == tuple(archive.digests[a.path] for a in archive.articles)
+    # The key of everything else pages read: the archive's shape, the settings, the clock.
+    assert site_plan.inputs_key and plan(index(load_site(small_site, config)), config, now=datetime(
+        2024, 10, 3, tzinfo=timezone.utc)).inputs_key is None
+    other = plan(archive, SiteConfig(base_url="https://example.org/", per_page=5),
+                 now=datetime(2024, 10, 3, tzinfo=timezone.utc))
+    assert other.inputs_key not in (None, site_plan.inputs_key)

@@ -136,8 +136,8 @@ def test_a_page_whose_inputs_are_remembered_has_its_context_not_made(tmp_path):
     made: list[str] = []
 
     def recipe(name: str, n: int, inputs: str | None) -> PageRecipe:
-        return PageRecipe(f"{name}.html", "page.html",
-                          lambda: made.append(name) or {"site": {"language": "vi"}, "n": n}, inputs=lambda: inputs)
+        return PageRecipe(f"{name}.html", "page.html", lambda: made.append(name) or {"site": {"language": "vi"}, "n": n},
+                          inputs=lambda: None if inputs is None else (inputs, ()))
 
     pages, contexts = MemoryStore(), MemoryStore()
     first = render(Plan(pages=PlannedPages([recipe("a", 1, "in-a"), recipe("b", 2, None)])), [tmp_path / "t"],
@@ -158,6 +158,48 @@ def test_a_page_whose_inputs_are_remembered_has_its_context_not_made(tmp_path):
                    pages=pages, contexts=contexts)
     assert made == ["a", "c"] and (third.rendered, third.cached) == (1, 1)
     assert [f.key for f in third.files] == [f.key for f in again.files if f.relpath != "b.html"]
+
+
+def test_rendering_the_same_plan_again_works_out_only_the_pages_of_changed_articles(tmp_path):
+    write_files(tmp_path / "t", {"page.html": "{{ n }}"})
+    asked: list[str] = []
+    stores = {"pages": MemoryStore(), "contexts": MemoryStore(), "renders": MemoryStore()}
+
+    def recipe(relpath: str, n: int, reads: tuple[int, ...] | None) -> PageRecipe:
+        def inputs():
+            asked.append(relpath)
+            return (f"{relpath} {n}", reads)
+        return PageRecipe(relpath, "page.html", lambda: {"n": n}, inputs=inputs)
+
+    def again(*recipes: PageRecipe, digests: tuple[str, ...] = ("d0", "d1"), key: str = "shape 1"):
+        asked.clear()
+        return render(Plan(pages=PlannedPages(recipes), inputs_key=key, article_digests=digests), [tmp_path / "t"],
+                      **stores)
+
+    # The home page reads both articles, each article page its own; the sitemap reads them in ways no list vouches for.
+    site = [recipe("index.html", 1, (0, 1)), recipe("a.html", 2, (0,)), recipe("b.html", 3, (1,)),
+            recipe("sitemap.xml", 4, None)]
+    first = again(*site)
+    assert asked == ["index.html", "a.html", "b.html", "sitemap.xml"] and first.inputs_made == 4
+    same = again(*site)
+    assert asked == ["sitemap.xml"] and same.inputs_made == 1 and same.files == first.files
+
+    # Article 1 changed: the pages that read it are worked out again, the others kept with their keys.
+    changed = again(recipe("index.html", 1, (0, 1)), recipe("a.html", 2, (0,)), recipe("b.html", 5, (1,)),
+                    recipe("sitemap.xml", 4, None), digests=("d0", "d1 edited"))
+    assert asked == ["index.html", "b.html", "sitemap.xml"] and (changed.rendered, changed.cached) == (1, 3)
+    assert [stores["pages"][f.key] for f in changed.files] == [b"1", b"2", b"5", b"4"]
+    # A page that moved, or whose template changed, is not taken for the one that was at its place.
+    moved = again(recipe("index.html", 1, (0, 1)), recipe("a2.html", 2, (0,)), recipe("b.html", 5, (1,)),
+                  recipe("sitemap.xml", 4, None), digests=("d0", "d1 edited"))
+    assert asked == ["a2.html", "sitemap.xml"] and moved.files[1].relpath == "a2.html"
+    # Another plan (another shape, other settings) has a record of its own; an unreadable record is none.
+    assert again(*site, key="shape 2").inputs_made == 4
+    for record in stores["renders"]:
+        stores["renders"][record] = b"damaged"
+    assert again(*site).inputs_made == 4
+    # Without a key nothing is recorded or kept.
+    assert render(Plan(pages=PlannedPages(site)), [tmp_path / "t"], **stores).inputs_made == 4
 
 
 def test_pages_found_in_the_store_are_not_rendered_again(tmp_path):

@@ -92,7 +92,7 @@ def build(
         site = plan(archive, config, now=now)
         progress("render")
         rendered = render(site, template_dirs, jobs=jobs, pages=pages, bodies=bodies,
-                          contexts=cache.table("contexts"))
+                          contexts=cache.table("contexts"), renders=cache.table("renders"))
         index_files: tuple[OutputFile, ...] = ()
         if site.search_bundle and not dry_run:
             progress("search")
@@ -113,6 +113,7 @@ def build(
             pages_rendered=rendered.rendered,
             pages_cached=rendered.cached,
             contexts_made=rendered.contexts_made,
+            inputs_made=rendered.inputs_made,
             files_written=written.written,
             files_unchanged=written.unchanged,
             files_pruned=written.pruned,

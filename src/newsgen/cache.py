@@ -19,12 +19,12 @@ CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
 
 # Raise when the tables' layout or the meaning of their keys changes.
-SCHEMA = 3
+SCHEMA = 4
 
-TABLES = ("files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "builds")
+TABLES = ("files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "renders", "builds")
 """The memo tables: file stat -> content hash, parsed documents, article HTML, the collation
 weights of letters, the archive's shape by what it is made from, page inputs -> context hash,
-rendered pages, and the last build into each output folder."""
+rendered pages, the last render of each plan, and the last build into each output folder."""
 
 
 class Cache:
@@ -126,16 +126,22 @@ class Cache:
         builds of one site with different settings (a preview and the
         published site) do not evict each other. Returns how many went.
         """
-        forgotten = 0
-        for table in self._tables.values():
+        forgotten: dict[str, int] = {}
+        for table in list(self._tables.values()):
             total = self._connection.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
-            if total <= 3 * len(table.touched) + _SLACK.get(table.name, _DEFAULT_SLACK):
-                continue
-            stale = [key for (key,) in self._connection.execute(f"SELECT key FROM {table.name}")
-                     if key not in table.touched]
-            self._connection.executemany(f"DELETE FROM {table.name} WHERE key = ?", ((k,) for k in stale))
-            forgotten += len(stale)
-        return forgotten
+            if total > 3 * len(table.touched) + _SLACK.get(table.name, _DEFAULT_SLACK):
+                forgotten[table.name] = self._forget(table)
+        for name, named in _NAMING.items():
+            if any(forgotten.get(other) for other in named):
+                forgotten[name] = forgotten.get(name, 0) + self._forget(self.table(name))
+        return sum(forgotten.values())
+
+    def _forget(self, table: "Table") -> int:
+        """Delete the entries of `table` not touched this session; return how many went."""
+        stale = [key for (key,) in self._connection.execute(f"SELECT key FROM {table.name}")
+                 if key not in table.touched]
+        self._connection.executemany(f"DELETE FROM {table.name} WHERE key = ?", ((k,) for k in stale))
+        return len(stale)
 
     def commit(self) -> None:
         """Make everything stored so far durable."""
@@ -160,9 +166,12 @@ class Cache:
 
 
 # Untouched entries kept beyond three for each touched one: a thousand small ones cost nothing, but one
-# archive's shape weighs megabytes at 100,000 articles, and a build touches one.
+# archive's shape, or one render's record, weighs megabytes at 100,000 articles, and a build touches one.
 _DEFAULT_SLACK = 1000
-_SLACK = {"shapes": 3}
+_SLACK = {"shapes": 3, "renders": 3}
+# A render's record names the keys of pages and contexts, and is trusted without looking them up:
+# once untouched ones of those are forgotten, so are the untouched records.
+_NAMING = {"renders": ("pages", "contexts")}
 
 
 BUILT, FAILED = "built", "failed"
@@ -237,6 +246,10 @@ class Table:
     def present(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that are stored, in few queries."""
         return {key for (key,) in self._rows("key", keys)}
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Count `keys` as touched, without a query: forget_untouched() leaves them."""
+        self.touched.update(keys)
 
     def _rows(self, columns: str, keys: Iterable[str]) -> Iterator[tuple]:
         wanted = list(dict.fromkeys(keys))

@@ -14,6 +14,7 @@ import itertools
 import marshal
 import operator
 from collections import Counter, defaultdict
+from dataclasses import replace
 from typing import Iterable, TypeVar
 
 from .model import Archive, BuildFailed, Documents, Event, Person, Problem, Ref, Store
@@ -46,12 +47,13 @@ def index(documents: Documents, letters: Store | None = None, shapes: Store | No
     key = _shape_key(documents) if shapes is not None else None
     shape = _readable_shape(shapes.get(key)) if shapes is not None and key is not None else None
     if shape is not None:
-        return _archive_of_shape(documents, shape)
+        return _archive_of_shape(documents, shape, key)
     archive = _worked_out(documents)
     if letters is not None:
         _keep_letter_weights(letters)
     if shapes is not None and key is not None:
         shapes.put(key, marshal.dumps(_shape_of(documents, archive), _MARSHAL_VERSION))
+        archive = replace(archive, shape=key)
     return archive
 
 
@@ -157,7 +159,7 @@ def _readable_shape(stored: bytes | None) -> tuple | None:
     return shape if isinstance(shape, tuple) and len(shape) == 11 else None
 
 
-def _archive_of_shape(documents: Documents, shape: tuple) -> Archive:
+def _archive_of_shape(documents: Documents, shape: tuple, key: str) -> Archive:
     """The archive of `documents` from the shape stored for them: the documents put back in their places."""
     (order, person_places, event_places, article_persons, article_events,
      person_articles, event_articles, event_parent, event_children, months, related) = shape
@@ -176,6 +178,7 @@ def _archive_of_shape(documents: Documents, shape: tuple) -> Archive:
         related=related,
         static_files=documents.static_files,
         digests=documents.digests,
+        shape=key,
     )
 
 

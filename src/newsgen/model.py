@@ -160,6 +160,9 @@ class Archive:
     static_files: tuple[StaticFile, ...] = ()
     digests: Mapping[str, str] = field(default_factory=dict)
     """Documents.digests: a hash of each content file's document, by its path."""
+    shape: str | None = field(default=None, compare=False)
+    """A hash of everything the archive is made from besides what passes through from articles'
+    documents untouched (their text, title, summary …); None when unknown."""
 
 
 @dataclass(frozen=True)
@@ -181,8 +184,15 @@ class PageRecipe:
     template: str
     make_context: Callable[[], Mapping[str, Any]]
     bodies: tuple[str, ...] = ()
-    inputs: Callable[[], str | None] = lambda: None
-    """A hash of everything the context is made from (equal hashes, equal contexts), or None when unknown."""
+    inputs: Callable[[], Inputs | None] = lambda: None
+    """What the context is made from, worked out when asked for; None when unknown."""
+
+
+Inputs = tuple[str, "tuple[int, ...] | None"]
+"""What a page's context is made from: a hash of all of it (equal hashes, equal contexts), and the
+articles whose documents it reads, by their place in Archive.articles. Those are None when the page
+also reads the articles in other ways (a sitemap lists them all): it is then never known unchanged
+without its hash being worked out."""
 
 
 class PlannedPages(Sequence[Page]):
@@ -238,6 +248,12 @@ class Plan:
     """Things the user should know that do not stop the build, one sentence each."""
     search_bundle: str | None = None
     """The folder the search index goes to (ending in `/`), or None when search is off."""
+    inputs_key: str | None = None
+    """A hash of everything the pages' inputs read besides the articles' documents: the archive's shape
+    and the settings. Under one such hash a page's inputs change only when an article it reads
+    changes, so render can keep the others from the last build. None when unknown."""
+    article_digests: tuple[str | None, ...] = ()
+    """The digest of each article's document (Documents.digests), in the order of Archive.articles."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +275,9 @@ class Rendered:
     """Things the user should know that do not stop the build (a language without a message catalogue)."""
     contexts_made: int = 0
     """How many pages had their context made; the others' were known unchanged by their inputs."""
+    inputs_made: int = 0
+    """How many pages had their inputs worked out; the others were known unchanged from the last
+    render of the same plan (Plan.inputs_key), since no article they read had changed."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +309,8 @@ class BuildReport:
     """Plan.warnings, printed by the command line apart from the summary."""
     contexts_made: int = 0
     """Rendered.contexts_made: pages whose context was made, not known unchanged by its inputs."""
+    inputs_made: int = 0
+    """Rendered.inputs_made: pages whose inputs were worked out, not known unchanged from the last build."""
 
     @property
     def pages(self) -> int:
@@ -325,6 +346,9 @@ class Store(Protocol):
     def present(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that are stored."""
 
+    def keep(self, keys: Iterable[str]) -> None:
+        """Say that `keys` are still in use, without reading them: the cache forgets only entries no build uses."""
+
 
 class MemoryStore(dict):
     """A Store held in memory, for tests and for callers that keep nothing between builds."""
@@ -340,6 +364,9 @@ class MemoryStore(dict):
     def present(self, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that are stored."""
         return {key for key in keys if key in self}
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Nothing to do: a MemoryStore forgets nothing."""
 
 
 class WriteFailed(Exception):

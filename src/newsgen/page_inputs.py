@@ -9,13 +9,17 @@ contexts an edit can reach. An input left out here would let a page go
 stale; `tests/test_incremental.py` compares rebuilds with cold builds to
 catch that. Whatever this module cannot vouch for (a document without a
 digest) gives no inputs, and such a page's context is always made.
+
+Articles' documents are read only through their cards, and every card read
+is noted (see `reading`): everything else read here is the archive's shape,
+so a page whose articles are unchanged has unchanged inputs under one shape.
 """
 
 from __future__ import annotations
 
 import hashlib
 import marshal
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .model import Archive, Event, Person
 
@@ -41,6 +45,13 @@ class PageInputs:
         self.event_by_id = {e.id: e for e in archive.events}
         self._cards: list[str | None] = [None] * len(archive.articles)
         self._items: dict[tuple[str, str], tuple] = {}
+        self._read: list[int] = []
+
+    def reading(self, declared: Callable[[], Any]) -> tuple[Any, tuple[int, ...]]:
+        """`declared()`, and the articles whose cards it read (by place in the archive), in the order read."""
+        self._read = []
+        value = declared()
+        return value, tuple(self._read)
 
     def document(self, path: str | None) -> str:
         """The digest of the document read from `path`; Unknown when load gave none."""
@@ -57,6 +68,10 @@ class PageInputs:
 
     def card(self, i: int) -> str:
         """Article `i` as lists show it: its document and the ids and names of its persons and events."""
+        self._read.append(i)
+        return self._card(i)
+
+    def _card(self, i: int) -> str:
         found = self._cards[i]
         if found is None:
             archive = self.archive
@@ -70,9 +85,10 @@ class PageInputs:
     def cards(self, indexes: Sequence[int]) -> list[str]:
         """The cards of these articles, in order."""
         cards = self._cards
+        self._read.extend(indexes)
         # List pages show the same articles again and again: most cards are known, and taken without a call each.
         found = [cards[i] for i in indexes]
-        return [self.card(i) for i in indexes] if None in found else found
+        return [self._card(i) for i in indexes] if None in found else found
 
     def article(self, i: int) -> tuple:
         """An article page: the article, and the cards of its related articles."""

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from . import structured
 from .config import CONFIG_FILE, SiteConfig
-from .model import Archive, Article, BuildFailed, Event, PageRecipe, Person, Plan, PlannedPages, Problem
+from .model import Archive, Article, BuildFailed, Event, Inputs, PageRecipe, Person, Plan, PlannedPages, Problem
 from .page_inputs import PageInputs, Unknown, digest
 from .text import initial_letter, sort_text
 
@@ -149,7 +149,18 @@ class _Planner:
         if self.problems:
             raise BuildFailed(self.problems)
         return Plan(pages=PlannedPages(self.pages), static_files=archive.static_files, warnings=tuple(warnings),
-                    search_bundle=SEARCH_BUNDLE if self.config.search else None)
+                    search_bundle=SEARCH_BUNDLE if self.config.search else None,
+                    inputs_key=self._inputs_key(),
+                    article_digests=tuple(archive.digests.get(a.path) for a in archive.articles))
+
+    def _inputs_key(self) -> str | None:
+        """Plan.inputs_key: what pages' inputs read besides articles' documents, all fixed by these.
+
+        `now` is left out: only the news sitemap reads it, and from every article, so it is worked out each build.
+        """
+        if self.archive.shape is None:
+            return None
+        return digest((self.archive.shape, self.settings, [static.relpath for static in self.archive.static_files]))
 
     # -- paths ---------------------------------------------------------
 
@@ -270,22 +281,24 @@ class _Planner:
             self.pages.append(PageRecipe(relpath, template, make_context, bodies, page_inputs))
 
     def _page_inputs(self, relpath: str, template: str, fixed: tuple, parts: dict[str, Any],
-                     made_by: list[Any], inputs: Callable[[], Any] | None) -> Callable[[], str | None]:
-        """The hash of everything a page's context is made from, as a function called when render asks.
+                     made_by: list[Any], inputs: Callable[[], Any] | None) -> Callable[[], Inputs | None]:
+        """What a page's context is made from (model.Inputs), as a function called when render asks.
 
-        That is the settings, the page's path and template, its `fixed` values and
+        Its hash covers the settings, the page's path and template, its `fixed` values and
         plain parts, and what `inputs` says its functions read; None when it has
         functions and no `inputs`, or reads a document of unknown digest.
         """
-        def page_inputs() -> str | None:
+        def page_inputs() -> Inputs | None:
             if inputs is None and any(callable(part) for part in made_by):
                 return None
             try:
-                declared = inputs() if inputs is not None else None
+                declared, read = self.inputs.reading(inputs) if inputs is not None else (None, ())
             except Unknown:
                 return None
             plain = [(name, value) for name, value in parts.items() if not callable(value)]
-            return digest((self.settings, relpath, template, fixed, plain, declared))
+            # Plain parts are made here, from anything in the archive (a sitemap's from every article):
+            # no list of articles read can vouch for them.
+            return digest((self.settings, relpath, template, fixed, plain, declared)), (None if plain else read)
         return page_inputs
 
     def _site(self, here: str) -> dict[str, Any]:

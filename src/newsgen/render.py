@@ -56,6 +56,7 @@ def render(
     pages: Store | None = None,
     bodies: Store | None = None,
     contexts: Store | None = None,
+    renders: Store | None = None,
 ) -> Rendered:
     """Render every page of `plan` with the first matching template in `template_dirs`.
 
@@ -64,20 +65,27 @@ def render(
     already there is not rendered again. `contexts` remembers the hash of
     each page's context (and its language) by the page's inputs
     (PageRecipe.inputs): a page whose inputs are remembered and whose key is
-    stored has its context not even made. `bodies` holds the article HTML
+    stored has its context not even made. `renders` keeps what each render of
+    a plan (by Plan.inputs_key and the templates) made of every page, and which
+    articles it read: rendering the same plan again, a page none of whose
+    articles changed is known unchanged with nothing worked out, not even its
+    inputs. `bodies` holds the article HTML
     that pages name in Page.bodies. `jobs` processes share the work (default:
     all cores). Raises BuildFailed naming the template file and line of every error.
     """
     pages = MemoryStore() if pages is None else pages
     bodies = MemoryStore() if bodies is None else bodies
     contexts = MemoryStore() if contexts is None else contexts
+    renders = MemoryStore() if renders is None else renders
     dirs = tuple(str(d) for d in template_dirs)
     salt = templates_fingerprint(template_dirs)
     _forget_if_changed(dirs, salt)
-    files: list[OutputFile] = []
-    languages: set[str] = set()
+    record_key = hashlib.sha256(f"{plan.inputs_key}\0{salt}".encode()).hexdigest() if plan.inputs_key else None
+    last = _last_render(renders.get(record_key), plan.article_digests) if record_key else None
+    entries: list[_Entry] = []
     made: list[int] = []
-    todo = _not_stored(recipes_of(plan.pages), salt, pages, contexts, files, languages, made)
+    worked_out: list[int] = []
+    todo = _not_stored(recipes_of(plan.pages), salt, pages, contexts, last, entries, made, worked_out)
     problems: list[Problem] = []
     rendered = 0
     for key, result in _render_all(dirs, todo, bodies, jobs):
@@ -88,45 +96,96 @@ def render(
             rendered += 1
     if problems:
         raise BuildFailed(problems)
-    return Rendered(files=tuple(files), rendered=rendered, cached=len(files) - rendered,
-                    warnings=_catalogue_warnings(dirs, languages), contexts_made=len(made))
+    if record_key:
+        renders.put(record_key, marshal.dumps((plan.article_digests, entries), _RECORD_FORMAT))
+    files = tuple(OutputFile(relpath, key) for relpath, _, _, _, key, _ in entries)
+    return Rendered(files=files, rendered=rendered, cached=len(files) - rendered,
+                    warnings=_catalogue_warnings(dirs, {entry[5] for entry in entries}),
+                    contexts_made=len(made), inputs_made=len(worked_out))
+
+
+_Entry = tuple[str, str, "str | None", "tuple[int, ...] | None", str, str]
+"""What a render records of each page: its path, template, inputs' hash and articles read (see
+model.Inputs), key, and language."""
+# marshal's newest format writes a string shared by many pages (a template's name) once.
+_RECORD_FORMAT = 4
+
+
+def _last_render(stored: bytes | None, article_digests: Sequence[str | None]) -> list[_Entry | None] | None:
+    """The entries the last render of the same plan recorded, in page order, or None when there is none.
+
+    A page is left out (None) when an article it read has changed since, or
+    when it reads the articles in ways no list of them can vouch for.
+    """
+    if stored is None:
+        return None
+    try:
+        digests, entries = marshal.loads(stored)
+    except (ValueError, EOFError, TypeError):  # unreadable: every page's inputs are worked out again
+        return None
+    if len(digests) != len(article_digests):
+        return None
+    changed = {i for i, (old, new) in enumerate(zip(digests, article_digests)) if old != new or new is None}
+    return [entry if entry[3] is not None and changed.isdisjoint(entry[3]) else None for entry in entries]
 
 
 def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts: Store,
-                files: list[OutputFile], languages: set[str], made: list[int]) -> Iterator[tuple[str, Page]]:
+                last: Sequence[_Entry | None] | None, entries: list[_Entry], made: list[int],
+                worked_out: list[int]) -> Iterator[tuple[str, Page]]:
     """The pages of `recipes` whose key is not in `pages`, with their keys.
 
-    Every page's OutputFile goes to `files`, its language to `languages`, and
-    the position of each page whose context had to be made to `made`.
+    Every page's entry goes to `entries`, the position of each page whose
+    inputs had to be worked out to `worked_out`, and of each page whose
+    context had to be made to `made`.
 
-    Pages are taken a chunk at a time. A page whose inputs give a remembered
-    context hash, and so a stored key, is done without its context; the
-    others' contexts are made, hashed, remembered and let go of, unless they
-    are to be rendered.
+    Pages are taken a chunk at a time. A page that `last` holds at its
+    place, with the same path and template, is done with nothing worked out.
+    A page whose inputs give a remembered context hash, and so a stored key,
+    is done without its context; the others' contexts are made, hashed,
+    remembered and let go of, unless they are to be rendered.
     """
     for start in range(0, len(recipes), _CHUNK):
         chunk = recipes[start:start + _CHUNK]
-        inputs = [recipe.inputs() for recipe in chunk]
-        remembered = contexts.get_many(found for found in inputs if found is not None)
-        known = [_remembered(remembered.get(found)) if found is not None else None for found in inputs]
-        keys = [page_key(salt, recipe.template, recipe.relpath, hashed[0]) if hashed else None
-                for recipe, hashed in zip(chunk, known)]
-        done = pages.present(key for key in keys if key is not None)
+        kept = [_kept(last, start + n, recipe) for n, recipe in enumerate(chunk)]
+        todo = [n for n, entry in enumerate(kept) if entry is None]
+        worked_out.extend(start + n for n in todo)
+        inputs = {n: chunk[n].inputs() for n in todo}
+        hashes = {n: found[0] for n, found in inputs.items() if found is not None}
+        remembered = contexts.get_many(hashes.values())
+        known = {n: _remembered(remembered.get(found)) for n, found in hashes.items()}
+        keys = {n: page_key(salt, chunk[n].template, chunk[n].relpath, hashed[0])
+                for n, hashed in known.items() if hashed is not None}
+        done = pages.present(keys.values())
         cooked: dict[int, Page] = {}
-        for n, recipe in enumerate(chunk):
-            if keys[n] in done:
+        for n in todo:
+            if keys.get(n) in done:
                 continue
+            recipe = chunk[n]
             page = cooked[n] = Page(recipe.relpath, recipe.template, recipe.make_context(), recipe.bodies)
             hashed = (context_hash(page.context), _language(page))
-            if inputs[n] is not None and hashed != known[n]:
-                contexts.put(inputs[n], "\0".join(hashed).encode())
+            if n in hashes and hashed != known[n]:
+                contexts.put(hashes[n], "\0".join(hashed).encode())
             known[n], keys[n] = hashed, page_key(salt, recipe.template, recipe.relpath, hashed[0])
             made.append(start + n)
         done |= pages.present(keys[n] for n in cooked)
-        for recipe, key, hashed in zip(chunk, keys, known):
-            files.append(OutputFile(recipe.relpath, key))
-            languages.add(hashed[1])
+        # The last build's pages are still in use: the cache must not forget them as untouched.
+        pages.keep(entry[4] for entry in kept if entry is not None)
+        contexts.keep(entry[2] for entry in kept if entry is not None and entry[2] is not None)
+        for n, recipe in enumerate(chunk):
+            entry = kept[n]
+            if entry is None:
+                found = inputs[n]
+                hashed = known[n]
+                entry = (recipe.relpath, recipe.template, found[0] if found else None, found[1] if found else None,
+                         keys[n], hashed[1])
+            entries.append(entry)
         yield from ((keys[n], page) for n, page in cooked.items() if keys[n] not in done)
+
+
+def _kept(last: Sequence[_Entry | None] | None, n: int, recipe: PageRecipe) -> _Entry | None:
+    """The last render's entry for the `n`th page, if it is still good for `recipe`: same place, path and template."""
+    entry = last[n] if last is not None and n < len(last) else None
+    return entry if entry is not None and entry[0] == recipe.relpath and entry[1] == recipe.template else None
 
 
 def _remembered(value: bytes | None) -> tuple[str, str] | None:
