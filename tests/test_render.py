@@ -202,6 +202,55 @@ def test_rendering_the_same_plan_again_works_out_only_the_pages_of_changed_artic
     assert render(Plan(pages=PlannedPages(site)), [tmp_path / "t"], **stores).inputs_made == 4
 
 
+def test_an_edit_rewrites_only_the_chunks_of_the_record_it_reaches(tmp_path):
+    write_files(tmp_path / "t", {"page.html": "{{ n }}"})
+
+    class Counted(MemoryStore):
+        def put(self, key, value):
+            self.puts = getattr(self, "puts", []) + [key]
+            super().put(key, value)
+
+    renders = Counted()
+
+    def again(digests: tuple[str, ...]):
+        recipes = [PageRecipe(f"{n}.html", "page.html", lambda n=n: {"n": n}, inputs=lambda n=n: (str(n), (n % 2,)))
+                   for n in range(_CHUNK)] + [PageRecipe("last.html", "page.html", lambda: {"n": digests[2]},
+                                                          inputs=lambda: (f"last {digests[2]}", (2,)))]
+        renders.puts = []
+        return render(Plan(pages=PlannedPages(recipes), inputs_key="shape", article_digests=digests),
+                      [tmp_path / "t"], renders=renders, pages=MemoryStore(), contexts=MemoryStore())
+
+    again(("d0", "d1", "d2"))
+    assert len(renders.puts) == 1 + 2 + 1  # the digests emptied, two chunks, the digests written
+    assert again(("d0", "d1", "d2 edited")).inputs_made == 1
+    # The first chunk's pages read nothing that changed: its entry stays as it was.
+    digests = next(k for k in renders if ":" not in k)
+    assert renders.puts == [digests, digests + ":1", digests]
+    # Nothing changed since: nothing is worked out, nothing rewritten.
+    assert again(("d0", "d1", "d2 edited")).inputs_made == 0 and renders.puts == []
+
+
+def test_a_render_that_fails_half_way_leaves_no_record_to_trust(tmp_path):
+    write_files(tmp_path / "t", {"page.html": "{{ n }} {{ 'b1' | body if n == 2 else '' }}"})
+    stores = {"pages": MemoryStore(), "contexts": MemoryStore(), "renders": MemoryStore(), "bodies": MemoryStore()}
+
+    def again(n: int, digests: tuple[str, ...]):
+        recipes = [PageRecipe("a.html", "page.html", lambda: {"n": 1}, inputs=lambda: ("a", (0,))),
+                   PageRecipe("b.html", "page.html", lambda: {"n": n}, ("b1",), inputs=lambda: (f"b {n}", (1,)))]
+        return render(Plan(pages=PlannedPages(recipes), inputs_key="shape", article_digests=digests),
+                      [tmp_path / "t"], **stores)
+
+    stores["bodies"]["b1"] = "<p>Bài</p>".encode()
+    again(1, ("d0", "d1"))
+    del stores["bodies"]["b1"]  # page b, changed, cannot be rendered: the build fails after the record was begun
+    with pytest.raises(BuildFailed):
+        again(2, ("d0", "d1 edited"))
+    stores["bodies"]["b1"] = "<p>Bài</p>".encode()
+    third = again(2, ("d0", "d1 edited"))
+    assert third.inputs_made == 2 and third.rendered == 1
+    assert [stores["pages"][f.key] for f in third.files] == [b"1 ", "2 <p>Bài</p>".encode()]
+
+
 def test_pages_found_in_the_store_are_not_rendered_again(tmp_path):
     write_files(tmp_path / "t", {"page.html": "{{ n }}"})
     store = MemoryStore()

@@ -31,7 +31,8 @@ from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 from markupsafe import Markup
 
-from .model import BuildFailed, MemoryStore, OutputFile, Page, PageRecipe, Plan, Problem, Rendered, Store, recipes_of
+from .model import (BuildFailed, Inputs, MemoryStore, OutputFile, Page, PageRecipe, Plan, Problem, Rendered, Store,
+                    recipes_of)
 from .text import search_d_words, search_fold
 from .workers import in_order, useful_jobs, worker_pool
 
@@ -81,11 +82,12 @@ def render(
     salt = templates_fingerprint(template_dirs)
     _forget_if_changed(dirs, salt)
     record_key = hashlib.sha256(f"{plan.inputs_key}\0{salt}".encode()).hexdigest() if plan.inputs_key else None
-    last = _last_render(renders.get(record_key), plan.article_digests) if record_key else None
-    entries: list[_Entry] = []
+    records = _Records(renders, record_key, plan.article_digests) if record_key else None
+    files: list[OutputFile] = []
+    languages: set[str] = set()
     made: list[int] = []
     worked_out: list[int] = []
-    todo = _not_stored(recipes_of(plan.pages), salt, pages, contexts, last, entries, made, worked_out)
+    todo = _not_stored(recipes_of(plan.pages), salt, pages, contexts, records, files, languages, made, worked_out)
     problems: list[Problem] = []
     rendered = 0
     for key, result in _render_all(dirs, todo, bodies, jobs):
@@ -96,12 +98,11 @@ def render(
             rendered += 1
     if problems:
         raise BuildFailed(problems)
-    if record_key:
-        renders.put(record_key, marshal.dumps((plan.article_digests, entries), _RECORD_FORMAT))
-    files = tuple(OutputFile(relpath, key) for relpath, _, _, _, key, _ in entries)
-    return Rendered(files=files, rendered=rendered, cached=len(files) - rendered,
-                    warnings=_catalogue_warnings(dirs, {entry[5] for entry in entries}),
-                    contexts_made=len(made), inputs_made=len(worked_out))
+    if records:
+        records.finish()
+    return Rendered(files=tuple(files), rendered=rendered, cached=len(files) - rendered,
+                    warnings=_catalogue_warnings(dirs, languages), contexts_made=len(made),
+                    inputs_made=len(worked_out))
 
 
 _Entry = tuple[str, str, "str | None", "tuple[int, ...] | None", str, str]
@@ -111,42 +112,83 @@ model.Inputs), key, and language."""
 _RECORD_FORMAT = 4
 
 
-def _last_render(stored: bytes | None, article_digests: Sequence[str | None]) -> list[_Entry | None] | None:
-    """The entries the last render of the same plan recorded, in page order, or None when there is none.
+class _Records:
+    """The last render of one plan, kept in `renders` a chunk of pages per entry, brought up to date chunk by chunk.
 
-    A page is left out (None) when an article it read has changed since, or
-    when it reads the articles in ways no list of them can vouch for.
+    The entry under the plan's key holds the articles' digests the chunks
+    were made with; each chunk's entry is rewritten only when it changed.
+    So an edit rewrites a few small entries, and only a chunk of the record
+    is in memory at a time. Before the first chunk is rewritten the digests
+    are emptied, and they are written again once every page is stored: a
+    render that fails half-way leaves no record to trust.
     """
-    if stored is None:
+
+    def __init__(self, renders: Store, key: str, article_digests: tuple[str | None, ...]):
+        self._renders, self._key, self._digests = renders, key, article_digests
+        stored = _unmarshalled(renders.get(key))
+        self._known = isinstance(stored, tuple) and len(stored) == len(article_digests)
+        self._changed = ({i for i, (old, new) in enumerate(zip(stored, article_digests)) if old != new or new is None}
+                         if self._known else set())
+        self._outdated = stored != article_digests
+        self._emptied = False
+
+    def chunk(self, number: int) -> tuple[list | None, list[_Entry | None] | None]:
+        """The stored entries of chunk `number`, and the same with None for each page that cannot be kept.
+
+        A page cannot be kept when an article it read has changed since, or
+        when it reads the articles in ways no list of them can vouch for.
+        """
+        stored = _unmarshalled(self._renders.get(f"{self._key}:{number}")) if self._known else None
+        if not isinstance(stored, list):
+            return None, None
+        changed = self._changed
+        return stored, [entry if entry[3] is not None and changed.isdisjoint(entry[3]) else None for entry in stored]
+
+    def save(self, number: int, entries: list[_Entry], stored: list | None) -> None:
+        """Make `entries` the record of chunk `number`, unless they are what is `stored` already."""
+        if entries == stored:
+            return
+        if not self._emptied:
+            self._renders.put(self._key, b"")
+            self._emptied = True
+        self._renders.put(f"{self._key}:{number}", marshal.dumps(entries, _RECORD_FORMAT))
+
+    def finish(self) -> None:
+        """Record the digests the chunks are now made with: call once every page is stored."""
+        if self._emptied or self._outdated:
+            self._renders.put(self._key, marshal.dumps(self._digests, _RECORD_FORMAT))
+
+
+def _unmarshalled(stored: bytes | None) -> Any:
+    """A value marshal wrote, or None when there is none or it cannot be read."""
+    if not stored:
         return None
     try:
-        digests, entries = marshal.loads(stored)
-    except (ValueError, EOFError, TypeError):  # unreadable: every page's inputs are worked out again
+        return marshal.loads(stored)
+    except (ValueError, EOFError, TypeError):
         return None
-    if len(digests) != len(article_digests):
-        return None
-    changed = {i for i, (old, new) in enumerate(zip(digests, article_digests)) if old != new or new is None}
-    return [entry if entry[3] is not None and changed.isdisjoint(entry[3]) else None for entry in entries]
 
 
-def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts: Store,
-                last: Sequence[_Entry | None] | None, entries: list[_Entry], made: list[int],
+def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts: Store, records: _Records | None,
+                files: list[OutputFile], languages: set[str], made: list[int],
                 worked_out: list[int]) -> Iterator[tuple[str, Page]]:
     """The pages of `recipes` whose key is not in `pages`, with their keys.
 
-    Every page's entry goes to `entries`, the position of each page whose
-    inputs had to be worked out to `worked_out`, and of each page whose
-    context had to be made to `made`.
+    Every page's OutputFile goes to `files` and its language to `languages`;
+    the position of each page whose inputs had to be worked out goes to
+    `worked_out`, and of each page whose context had to be made to `made`.
 
-    Pages are taken a chunk at a time. A page that `last` holds at its
-    place, with the same path and template, is done with nothing worked out.
-    A page whose inputs give a remembered context hash, and so a stored key,
-    is done without its context; the others' contexts are made, hashed,
-    remembered and let go of, unless they are to be rendered.
+    Pages are taken a chunk at a time. A page that the last render of the
+    same plan (`records`) holds at its place, with the same path and
+    template, is done with nothing worked out. A page whose inputs give a
+    remembered context hash, and so a stored key, is done without its
+    context; the others' contexts are made, hashed, remembered and let go
+    of, unless they are to be rendered.
     """
     for start in range(0, len(recipes), _CHUNK):
         chunk = recipes[start:start + _CHUNK]
-        kept = [_kept(last, start + n, recipe) for n, recipe in enumerate(chunk)]
+        stored, last = records.chunk(start // _CHUNK) if records else (None, None)
+        kept = [_kept(last, n, recipe) for n, recipe in enumerate(chunk)]
         todo = [n for n, entry in enumerate(kept) if entry is None]
         worked_out.extend(start + n for n in todo)
         inputs = {n: chunk[n].inputs() for n in todo}
@@ -168,22 +210,25 @@ def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts
             known[n], keys[n] = hashed, page_key(salt, recipe.template, recipe.relpath, hashed[0])
             made.append(start + n)
         done |= pages.present(keys[n] for n in cooked)
-        # The last build's pages are still in use: the cache must not forget them as untouched.
+        # The last render's pages are still in use: the cache must not forget them as untouched.
         pages.keep(entry[4] for entry in kept if entry is not None)
         contexts.keep(entry[2] for entry in kept if entry is not None and entry[2] is not None)
-        for n, recipe in enumerate(chunk):
-            entry = kept[n]
-            if entry is None:
-                found = inputs[n]
-                hashed = known[n]
-                entry = (recipe.relpath, recipe.template, found[0] if found else None, found[1] if found else None,
-                         keys[n], hashed[1])
-            entries.append(entry)
+        entries = [entry if entry is not None else _entry(recipe, inputs[n], keys[n], known[n][1])
+                   for n, (recipe, entry) in enumerate(zip(chunk, kept))]
+        if records:
+            records.save(start // _CHUNK, entries, stored)
+        files.extend(OutputFile(entry[0], entry[4]) for entry in entries)
+        languages.update(entry[5] for entry in entries)
         yield from ((keys[n], page) for n, page in cooked.items() if keys[n] not in done)
 
 
+def _entry(recipe: PageRecipe, inputs: Inputs | None, key: str, language: str) -> _Entry:
+    hashed, reads = inputs if inputs is not None else (None, None)
+    return (recipe.relpath, recipe.template, hashed, reads, key, language)
+
+
 def _kept(last: Sequence[_Entry | None] | None, n: int, recipe: PageRecipe) -> _Entry | None:
-    """The last render's entry for the `n`th page, if it is still good for `recipe`: same place, path and template."""
+    """The last render's entry for the `n`th page of a chunk, if still good for `recipe`: same place, path and template."""
     entry = last[n] if last is not None and n < len(last) else None
     return entry if entry is not None and entry[0] == recipe.relpath and entry[1] == recipe.template else None
 
