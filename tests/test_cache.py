@@ -86,22 +86,23 @@ def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path, tab
         assert cache.table(table).get("old-2") is None
 
 
-def test_records_naming_forgotten_pages_are_forgotten_with_them(tmp_path):
+@pytest.mark.parametrize("naming, named", [("renders", "pages"), ("documents", "bodies")])
+def test_entries_naming_forgotten_ones_are_forgotten_with_them(tmp_path, naming, named):
     path = tmp_path / "c.sqlite"
     with Cache(path, "code") as cache:
         for n in range(3000):
-            cache.table("pages").put(f"old-{n}", b"x")
-        cache.table("renders").put("old plan", b"names old-1")
-        cache.table("renders").put("kept plan", b"names new")
+            cache.table(named).put(f"old-{n}", b"x")
+        cache.table(naming).put("old", b"names old-1")
+        cache.table(naming).put("kept", b"names new")
     with Cache(path, "code") as cache:
-        cache.table("pages").keep(["new"])  # kept by a render, without being read
-        cache.table("renders").get("kept plan")
+        cache.table(named).keep(["new"])  # kept by the stage, without being read
+        cache.table(naming).get("kept")
         assert cache.forget_untouched() == 3000 + 1
     with Cache(path, "code") as cache:
-        assert cache.table("renders").get("old plan") is None and cache.table("renders").get("kept plan")
-    with Cache(path, "code") as cache:  # no page forgotten: every record stays
-        cache.table("renders").put("another plan", b"names new")
-        assert cache.forget_untouched() == 0 and "kept plan" in cache.table("renders")
+        assert cache.table(naming).get("old") is None and cache.table(naming).get("kept")
+    with Cache(path, "code") as cache:  # nothing named forgotten: every entry naming stays
+        cache.table(naming).put("another", b"names new")
+        assert cache.forget_untouched() == 0 and "kept" in cache.table(naming)
 
 
 def test_a_few_untouched_entries_are_kept(tmp_path):

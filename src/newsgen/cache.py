@@ -169,9 +169,10 @@ class Cache:
 # archive's shape, or one render's record, weighs megabytes at 100,000 articles, and a build touches one.
 _DEFAULT_SLACK = 1000
 _SLACK = {"shapes": 3, "renders": 3}
-# A render's record names the keys of pages and contexts, and is trusted without looking them up:
-# once untouched ones of those are forgotten, so are the untouched records.
-_NAMING = {"renders": ("pages", "contexts")}
+# Entries that name others' keys and are trusted without looking them up: a render's record names pages
+# and contexts, a document its article's HTML. Once untouched ones of those are forgotten, so are the
+# untouched entries naming them.
+_NAMING = {"renders": ("pages", "contexts"), "documents": ("bodies",)}
 
 
 BUILT, FAILED = "built", "failed"
