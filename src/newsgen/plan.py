@@ -9,6 +9,7 @@ a `base_url`, since every address in them must be absolute.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
@@ -109,7 +110,7 @@ class _Planner:
     def plan(self) -> Plan:
         archive = self.archive
         everything = range(len(archive.articles))
-        latest = self._latest(everything)
+        latest = self._lastmod(everything)
         self._list("home", "", everything, "index.html", origin="the home page", lastmod=latest,
                    inputs=lambda here: None)
         for i, article in enumerate(archive.articles):
@@ -199,6 +200,10 @@ class _Planner:
         """The last time any of these articles was published or corrected."""
         return max((self.modified[i] for i in indexes), default=None)
 
+    def _lastmod(self, indexes: Sequence[int]) -> datetime | None:
+        """The date the sitemap gives a page of these articles: None without a base_url, hence without a sitemap."""
+        return self._latest(indexes) if self.config.base_url else None
+
     def _claim(self, relpath: str, origin: str) -> bool:
         """Reserve an output path; a second claimant is a problem naming both."""
         if relpath in self.owners:
@@ -240,7 +245,7 @@ class _Planner:
         if not self._claim(relpath, origin):
             return
         here = relpath
-        canonical = self._absolute(_folder_of(here))
+        canonical = self._absolute(_folder_of(here)) if self.config.base_url else None
 
         def make_context() -> dict[str, Any]:
             page: dict[str, Any] = {
@@ -369,20 +374,27 @@ class _Planner:
 
     def _person_pages(self, person: Person) -> None:
         indexes = self.archive.person_articles.get(person.id, ())
-        event_ids = tuple(dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i]))
+
+        # Only a first page shows them, and a rebuild makes few first pages: found when first asked for.
+        @functools.cache
+        def event_ids() -> tuple[str, ...]:
+            return tuple(dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i]))
         self._entity_pages("person", person, self._person_dir(person.id), indexes,
                            meta=lambda here: self._person_meta(here, person),
-                           view=lambda here, first: self._person(here, person, event_ids if first else ()),
-                           inputs=lambda first: self.inputs.person(person, event_ids if first else ()))
+                           view=lambda here, first: self._person(here, person, event_ids() if first else ()),
+                           inputs=lambda first: self.inputs.person(person, event_ids() if first else ()))
 
     def _event_pages(self, event: Event) -> None:
         indexes = self.archive.event_articles.get(event.id, ())
-        person_ids = tuple(dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i]))
+
+        @functools.cache
+        def person_ids() -> tuple[str, ...]:
+            return tuple(dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i]))
         self._entity_pages("event", event, self._event_dir(event.id), indexes,
                            meta=lambda here: self._event_meta(here, event),
-                           view=lambda here, first: self._event(here, event, person_ids if first else ()),
+                           view=lambda here, first: self._event(here, event, person_ids() if first else ()),
                            inputs=lambda first: self.inputs.event(event, self._ancestors(event.id),
-                                                                  person_ids if first else ()))
+                                                                  person_ids() if first else ()))
 
     def _entity_pages(self, kind: str, entity: Person | Event, folder: str, indexes: Sequence[int],
                       meta: Callable[[str], dict], view: Callable[[str, bool], dict],
@@ -398,7 +410,7 @@ class _Planner:
         first_page = folder + "index.html"
         feed_title = f"{entity.name} – {self.config.title}"
         self._list(kind, folder, indexes, f"{kind}.html", origin=origin, title=entity.name,
-                   lastmod=self._latest(indexes), feed=(folder, feed_title),
+                   lastmod=self._lastmod(indexes), feed=(folder, feed_title),
                    meta=self._by_depth(first_page, lambda here, first: meta(here)),
                    inputs=lambda here: inputs(here == first_page),
                    **{kind: self._by_depth(first_page, view)})
@@ -433,12 +445,12 @@ class _Planner:
             } for year, year_months in sorted(years.items(), reverse=True)]
 
         self._add(p.archive + "index.html", "archive.html", "the archive", kind="archive",
-                  title="Lưu trữ", lastmod=self._latest(range(len(self.archive.articles))), years=year_items,
+                  title="Lưu trữ", lastmod=self._lastmod(range(len(self.archive.articles))), years=year_items,
                   inputs=self.inputs.months)
         for year, year_months in years.items():
             indexes = [i for m in year_months for i in months[(year, m)]]
             self._list("archive_year", p.archive_year.format(year=year), indexes, "archive_period.html",
-                       origin=f"the archive of {year}", title=f"Năm {year}", lastmod=self._latest(indexes),
+                       origin=f"the archive of {year}", title=f"Năm {year}", lastmod=self._lastmod(indexes),
                        inputs=lambda here, year=year, ms=year_months: (year, [(m, len(months[(year, m)])) for m in ms]),
                        period=lambda here, year=year, ms=year_months: {
                            "year": year, "month": None, "months": [self._month_item(here, year, m) for m in ms],
@@ -447,7 +459,7 @@ class _Planner:
                 self._list("archive_month", p.archive_month.format(year=year, month=f"{month:02d}"),
                            months[(year, month)], "archive_period.html",
                            origin=f"the archive of {year}-{month:02d}", title=f"Tháng {month}/{year}",
-                           lastmod=self._latest(months[(year, month)]),
+                           lastmod=self._lastmod(months[(year, month)]),
                            inputs=lambda here, year=year, month=month: (year, month),
                            period=lambda here, year=year, month=month: {
                                "year": year, "month": month, "months": [],
