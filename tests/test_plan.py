@@ -1,6 +1,7 @@
 """Stage 3, plan: output paths, links for disk and for a sub-path, pagination, collisions,
 feeds, sitemaps and the data pages carry for search engines."""
 
+import gc
 from datetime import datetime, timezone
 
 import pytest
@@ -429,3 +430,15 @@ def test_each_page_names_the_articles_whose_documents_it_reads(small_site):
     other = plan(archive, SiteConfig(base_url="https://example.org/", per_page=5),
                  now=datetime(2024, 10, 3, tzinfo=timezone.utc))
     assert other.inputs_key not in (None, site_plan.inputs_key)
+
+
+def test_a_plan_let_go_of_is_freed_at_once_not_left_to_the_garbage_collector(small_site):
+    # While building, the collector looks at young objects only: a cycle through a plan would outlive the build.
+    archive = archive_of(small_site)
+    gc.collect()
+    site_plan = plan(archive, SiteConfig(base_url="https://example.org/"), now=datetime(2024, 10, 3, tzinfo=timezone.utc))
+    for recipe in site_plan.pages.recipes:
+        recipe.inputs()
+        recipe.make_context()
+    del site_plan, recipe
+    assert gc.collect() == 0

@@ -149,7 +149,10 @@ class _Planner:
             self._keep_bundle_folder_free()
         if self.problems:
             raise BuildFailed(self.problems)
-        return Plan(pages=PlannedPages(self.pages), static_files=archive.static_files, warnings=tuple(warnings),
+        # The pages' recipes refer to this planner: it must not refer to them, or the two would form a cycle
+        # that only the garbage collector frees, and during a build it looks at young objects alone.
+        pages, self.pages = self.pages, []
+        return Plan(pages=PlannedPages(pages), static_files=archive.static_files, warnings=tuple(warnings),
                     search_bundle=SEARCH_BUNDLE if self.config.search else None,
                     inputs_key=self._inputs_key(),
                     article_digests=tuple(archive.digests.get(a.path) for a in archive.articles))
@@ -761,11 +764,6 @@ class _Planner:
 
     def _event_tree(self, here: str) -> list[dict]:
         """All events in groups by the year they start (undated ones last), each with its sub-events inside it."""
-
-        def node(event_id: str) -> dict:
-            return {**self._event_item(here, self.event_by_id[event_id]),
-                    "children": [node(child) for child in self.archive.event_children.get(event_id, ())]}
-
         years: list[dict] = []
         for event in self.archive.events:  # by start date, those without one last
             if event.id in self.archive.event_parent:
@@ -773,8 +771,16 @@ class _Planner:
             year = event.start.year if event.start else None
             if not years or years[-1]["year"] != year:
                 years.append({"year": year, "events": []})
-            years[-1]["events"].append(node(event.id))
+            years[-1]["events"].append(self._event_node(here, event.id))
         return years
+
+    def _event_node(self, here: str, event_id: str) -> dict:
+        """An event of the events list, with its sub-events inside it.
+
+        A method, not a function inside _event_tree: calling itself, that would be a cycle holding the planner.
+        """
+        return {**self._event_item(here, self.event_by_id[event_id]),
+                "children": [self._event_node(here, child) for child in self.archive.event_children.get(event_id, ())]}
 
 
 def page_window(number: int, count: int) -> list[int]:
