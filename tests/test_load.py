@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from newsgen.cache import Cache
 from newsgen.config import SiteConfig
 from newsgen.load import content_files, load
 from newsgen.theme import default_theme_dir
@@ -286,6 +287,42 @@ def test_a_second_load_parses_nothing_and_gives_the_same_documents(site):
     assert (first.parsed, first.cached) == (3, 0)
     assert (second.parsed, second.cached) == (0, 3)
     assert second == first.__class__(**{**first.__dict__, "parsed": 0, "cached": 3})
+
+
+def test_documents_decoded_by_an_earlier_load_are_taken_as_they_are(site):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22"),
+                     "content/articles/b.md": article("Bài B", "2024-09-23"),
+                     "content/persons/to-lam.md": "---\nname: Tô Lâm\n---\n"})
+
+    class Asked(MemoryStore):
+        def get_many(self, keys):
+            keys = list(keys)
+            self.asked = getattr(self, "asked", []) + keys
+            return super().get_many(keys)
+
+    tables = {**cache_tables(), "documents": Asked()}
+    decoded: dict = {}
+    first = load_site(site_dir, decoded=decoded, **tables)
+    assert len(decoded) == 3
+    tables["documents"].asked = []
+    (site_dir / "content/articles/b.md").unlink()
+    (site_dir / "content/articles/c.md").write_text(article("Bài C", "2024-09-24"), encoding="utf-8")
+    again = load_site(site_dir, decoded=decoded, **tables)
+    # Only the new file's document was looked for; the others are the very objects of the first load.
+    assert len(tables["documents"].asked) == 1 and (again.parsed, again.cached) == (1, 2)
+    assert again.articles[0] is first.articles[0] and again.persons[0] is first.persons[0]
+    assert sorted(a.title for a in again.articles) == ["Bài A", "Bài C"]
+    assert set(decoded) == set(again.digests.values())  # the deleted file's document is let go of
+
+
+def test_documents_taken_decoded_are_kept_in_the_cache_with_their_bodies(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    decoded: dict = {}
+    for _ in range(2):  # the second build in a new session, finding the document decoded already
+        with Cache(tmp_path / "c.sqlite", "code") as cache:
+            tables = {name: cache.table(name) for name in ("files", "documents", "bodies")}
+            found = load_site(site_dir, decoded=decoded, **tables)
+    assert set(decoded) <= tables["documents"].touched and found.articles[0].body in tables["bodies"].touched
 
 
 def test_only_the_edited_file_is_parsed_again(site):

@@ -13,7 +13,7 @@ from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, MutableMapping, Sequence
 
 from .cache import BUILT, CACHE_DIR, CACHE_FILE, FAILED, Cache
 from .config import CONFIG_FILE, SOURCE_FOLDERS, load_config
@@ -38,6 +38,7 @@ def build(
     now: datetime | None = None,
     use_cache: bool = True,
     cache_dir: Path | None = None,
+    decoded: MutableMapping[str, tuple] | None = None,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> BuildReport:
     """Build the site in `site_dir` into `output_dir` (default `site_dir/public`).
@@ -50,7 +51,10 @@ def build(
     sitemap on, built without one, reads the clock, since that file is about
     the moment of publishing. The stages memoise into the cache in
     `cache_dir` (default `site_dir/.newsgen/`); without `use_cache` they use
-    a throwaway one: the result is the same, only slower. Worker processes
+    a throwaway one: the result is the same, only slower. A caller that
+    builds again and again (`newsgen serve`) passes the same `decoded` dict
+    to each build: documents then stay decoded in memory from one build to
+    the next (see load). Worker processes
     import the caller's main module, so a script calling build() needs the
     usual `if __name__ == "__main__":` guard of multiprocessing.
     """
@@ -85,7 +89,8 @@ def build(
         bodies, pages = cache.table("bodies"), cache.table("pages")
         progress("load")
         documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs, sources=sources,
-                         files=cache.table("files"), documents=cache.table("documents"), bodies=bodies)
+                         files=cache.table("files"), documents=cache.table("documents"), bodies=bodies,
+                         decoded=decoded)
         progress("index")
         archive = index(documents, letters=cache.table("letters"), shapes=cache.table("shapes"))
         progress("plan")

@@ -11,7 +11,7 @@ import re
 import time
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, MutableMapping, Sequence
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -51,6 +51,7 @@ def load(
     documents: Store | None = None,
     bodies: Store | None = None,
     sources: Sequence[ContentFile] | None = None,
+    decoded: MutableMapping[str, tuple] | None = None,
 ) -> Documents:
     """Read every content file and static file of `site_dir`; raise BuildFailed naming every bad file.
 
@@ -59,6 +60,10 @@ def load(
     hash); article HTML goes to `bodies`, keyed by Article.body. Parsing
     fans out over `jobs` processes when there is enough of it. `sources` is
     content_files(site_dir) when the caller has already listed them.
+    `decoded` holds parse results an earlier load in this process left there,
+    by key: those are taken as they are, not read from `documents` and
+    unpickled again (a long-running `newsgen serve` keeps it between
+    builds). Load leaves in it exactly its own results.
     """
     files = MemoryStore() if files is None else files
     documents = MemoryStore() if documents is None else documents
@@ -73,7 +78,9 @@ def load(
     digests = [_content_digest(path, size, mtime_ns, known.get(path), files) for _, path, size, mtime_ns in sources]
     keys = [_digest(f"{kind}\0{name}\0{settings}\0{digest}")
             for (kind, _, _, _), name, digest in zip(sources, shown, digests)]
-    results = _cached(documents.get_many(keys), bodies)
+    held = {key: decoded[key] for key in keys if key in decoded} if decoded else {}
+    _keep(held, documents, bodies)
+    results = {**held, **_cached(documents.get_many(key for key in keys if key not in held), bodies)}
     misses = [i for i, key in enumerate(keys) if key not in results]
     # Holding every missed file's bytes at once would grow with the archive: workers read them.
     work = [(sources[i][0], shown[i], Path(sources[i][1]).stem, sources[i][1], settings) for i in misses]
@@ -84,6 +91,9 @@ def load(
             documents.put(keys[i], pickle.dumps((value, problems), protocol=pickle.HIGHEST_PROTOCOL))
         results[keys[i]] = (value, problems)
 
+    if decoded is not None:
+        decoded.clear()
+        decoded.update(results)
     ordered = [results[key] for key in keys]
     problems = [problem for _, found in ordered for problem in found]
     if problems:
@@ -128,10 +138,19 @@ def _cached(stored: Mapping[str, bytes], bodies: Store) -> dict[str, tuple]:
         except Exception:  # an unreadable entry is a miss, never a failure
             continue
         found[key] = (document, problems)
-    # Each stored article's HTML is stored too: load stores it first, and the cache forgets untouched
-    # documents whenever it forgets untouched bodies. Looking every body up cost 0.4 s at 100,000 articles.
-    bodies.keep(value.body for value, _ in found.values() if isinstance(value, Article))
+    _keep(found, None, bodies)
     return found
+
+
+def _keep(results: Mapping[str, tuple], documents: Store | None, bodies: Store) -> None:
+    """Keep in the cache the entries of `results` found without reading `documents`, and their articles' HTML.
+
+    Each stored article's HTML is stored too: load stores it first, and the cache forgets untouched
+    documents whenever it forgets untouched bodies. Looking every body up cost 0.4 s at 100,000 articles.
+    """
+    if documents is not None:
+        documents.keep(results)
+    bodies.keep(value.body for value, _ in results.values() if isinstance(value, Article))
 
 
 def _digest(data: str | bytes) -> str:
