@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from .model import (BuildFailed, Inputs, MemoryStore, OutputFile, Page, PageRecipe, Plan, Problem, Rendered, Store,
                     recipes_of)
+from .render_record import Entry, RenderRecord
 from .text import search_d_words, search_fold
 from .workers import in_order, useful_jobs, worker_pool
 
@@ -82,7 +83,7 @@ def render(
     salt = templates_fingerprint(template_dirs)
     _forget_if_changed(dirs, salt)
     record_key = hashlib.sha256(f"{plan.inputs_key}\0{salt}".encode()).hexdigest() if plan.inputs_key else None
-    records = _Records(renders, record_key, plan.article_digests) if record_key else None
+    records = RenderRecord(renders, record_key, plan.article_digests) if record_key else None
     files: list[OutputFile] = []
     languages: set[str] = set()
     made: list[int] = []
@@ -105,71 +106,7 @@ def render(
                     inputs_made=len(worked_out))
 
 
-_Entry = tuple[str, str, "str | None", "tuple[int, ...] | None", str, str]
-"""What a render records of each page: its path, template, inputs' hash and articles read (see
-model.Inputs), key, and language."""
-# marshal's newest format writes a string shared by many pages (a template's name) once.
-_RECORD_FORMAT = 4
-
-
-class _Records:
-    """The last render of one plan, kept in `renders` a chunk of pages per entry, brought up to date chunk by chunk.
-
-    The entry under the plan's key holds the articles' digests the chunks
-    were made with; each chunk's entry is rewritten only when it changed.
-    So an edit rewrites a few small entries, and only a chunk of the record
-    is in memory at a time. Before the first chunk is rewritten the digests
-    are emptied, and they are written again once every page is stored: a
-    render that fails half-way leaves no record to trust.
-    """
-
-    def __init__(self, renders: Store, key: str, article_digests: tuple[str | None, ...]):
-        self._renders, self._key, self._digests = renders, key, article_digests
-        stored = _unmarshalled(renders.get(key))
-        self._known = isinstance(stored, tuple) and len(stored) == len(article_digests)
-        self._changed = ({i for i, (old, new) in enumerate(zip(stored, article_digests)) if old != new or new is None}
-                         if self._known else set())
-        self._outdated = stored != article_digests
-        self._emptied = False
-
-    def chunk(self, number: int) -> tuple[list | None, list[_Entry | None] | None]:
-        """The stored entries of chunk `number`, and the same with None for each page that cannot be kept.
-
-        A page cannot be kept when an article it read has changed since, or
-        when it reads the articles in ways no list of them can vouch for.
-        """
-        stored = _unmarshalled(self._renders.get(f"{self._key}:{number}")) if self._known else None
-        if not isinstance(stored, list):
-            return None, None
-        changed = self._changed
-        return stored, [entry if entry[3] is not None and changed.isdisjoint(entry[3]) else None for entry in stored]
-
-    def save(self, number: int, entries: list[_Entry], stored: list | None) -> None:
-        """Make `entries` the record of chunk `number`, unless they are what is `stored` already."""
-        if entries == stored:
-            return
-        if not self._emptied:
-            self._renders.put(self._key, b"")
-            self._emptied = True
-        self._renders.put(f"{self._key}:{number}", marshal.dumps(entries, _RECORD_FORMAT))
-
-    def finish(self) -> None:
-        """Record the digests the chunks are now made with: call once every page is stored."""
-        if self._emptied or self._outdated:
-            self._renders.put(self._key, marshal.dumps(self._digests, _RECORD_FORMAT))
-
-
-def _unmarshalled(stored: bytes | None) -> Any:
-    """A value marshal wrote, or None when there is none or it cannot be read."""
-    if not stored:
-        return None
-    try:
-        return marshal.loads(stored)
-    except (ValueError, EOFError, TypeError):
-        return None
-
-
-def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts: Store, records: _Records | None,
+def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts: Store, records: RenderRecord | None,
                 files: list[OutputFile], languages: set[str], made: list[int],
                 worked_out: list[int]) -> Iterator[tuple[str, Page]]:
     """The pages of `recipes` whose key is not in `pages`, with their keys.
@@ -222,12 +159,12 @@ def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts
         yield from ((keys[n], page) for n, page in cooked.items() if keys[n] not in done)
 
 
-def _entry(recipe: PageRecipe, inputs: Inputs | None, key: str, language: str) -> _Entry:
+def _entry(recipe: PageRecipe, inputs: Inputs | None, key: str, language: str) -> Entry:
     hashed, reads = inputs if inputs is not None else (None, None)
     return (recipe.relpath, recipe.template, hashed, reads, key, language)
 
 
-def _kept(last: Sequence[_Entry | None] | None, n: int, recipe: PageRecipe) -> _Entry | None:
+def _kept(last: Sequence[Entry | None] | None, n: int, recipe: PageRecipe) -> Entry | None:
     """The last render's entry for the `n`th page of a chunk, if still good for `recipe`: same place, path and template."""
     entry = last[n] if last is not None and n < len(last) else None
     return entry if entry is not None and entry[0] == recipe.relpath and entry[1] == recipe.template else None
