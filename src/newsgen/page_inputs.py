@@ -53,8 +53,11 @@ class PageInputs:
         value = declared()
         return value, tuple(self._read)
 
-    def document(self, path: str | None) -> str:
-        """The digest of the document read from `path`; Unknown when load gave none."""
+    def _document(self, path: str | None) -> str:
+        """The digest of the document read from `path`; Unknown when load gave none.
+
+        Private: an article's document is read through its card, which notes the read.
+        """
         found = self.archive.digests.get(path) if path is not None else None
         if found is None:
             raise Unknown(path)
@@ -64,7 +67,7 @@ class PageInputs:
         """What a person or event is made from: its file, or, when only named in articles, its id and name alone."""
         if entity.path is None:
             return f"named\0{entity.id}\0{entity.name}"
-        return self.document(entity.path)
+        return self._document(entity.path)
 
     def card(self, i: int) -> str:
         """Article `i` as lists show it: its document and the ids and names of its persons and events."""
@@ -76,7 +79,7 @@ class PageInputs:
         if found is None:
             archive = self.archive
             found = self._cards[i] = digest((
-                self.document(archive.articles[i].path),
+                self._document(archive.articles[i].path),
                 [(pid, self.person_by_id[pid].name) for pid in archive.article_persons[i]],
                 [(eid, self.event_by_id[eid].name) for eid in archive.article_events[i]],
             ))
