@@ -127,7 +127,7 @@ class Cache:
         published site) do not evict each other. Returns how many went.
         """
         forgotten: dict[str, int] = {}
-        for table in list(self._tables.values()):
+        for table in self._tables.values():
             total = self._connection.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
             if total > 3 * len(table.touched) + _SLACK.get(table.name, _DEFAULT_SLACK):
                 forgotten[table.name] = self._forget(table)
