@@ -248,7 +248,7 @@ class _Planner:
         if not self._claim(relpath, origin):
             return
         here = relpath
-        canonical = self._absolute(_folder_of(here)) if self.config.base_url else None
+        canonical = self._absolute(_folder_of(here))
 
         def make_context() -> dict[str, Any]:
             page: dict[str, Any] = {
