@@ -149,7 +149,7 @@ def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts
         done |= pages.present(keys[n] for n in cooked)
         # The last render's pages are still in use: the cache must not forget them as untouched.
         pages.keep(entry[4] for entry in kept if entry is not None)
-        contexts.keep(entry[2] for entry in kept if entry is not None and entry[2] is not None)
+        contexts.keep(entry[2] for entry in kept if entry is not None)
         entries = [entry if entry is not None else _entry(recipe, inputs[n], keys[n], known[n][1])
                    for n, (recipe, entry) in enumerate(zip(chunk, kept))]
         if records:
