@@ -9,7 +9,8 @@ import pytest
 from newsgen import structured
 from newsgen.config import Permalinks, SiteConfig
 from newsgen.index import index
-from newsgen.model import BuildFailed, MemoryStore
+from newsgen import plan as plan_module
+from newsgen.model import BuildFailed, MemoryStore, PageRecipe
 from newsgen.plan import Links, plan
 
 from conftest import archive_of, article, load_site
@@ -418,7 +419,7 @@ def test_each_page_names_the_articles_whose_documents_it_reads(small_site):
     archive = index(load_site(small_site, config), shapes=MemoryStore())
     assert [a.title for a in archive.articles] == ["Ký kết", "Thăm Cuba", "Dự Đại hội đồng"]
     site_plan = plan(archive, config, now=datetime(2024, 10, 3, tzinfo=timezone.utc))
-    reads = {recipe.relpath: recipe.inputs()[1] for recipe in site_plan.pages.recipes}
+    reads = {outline.relpath: outline.recipe().inputs()[1] for outline in site_plan.pages.outlines}
     assert reads["2024/09/tham-cuba/index.html"] == (1, 2)  # itself, and its related article
     assert reads["persons/to-lam/index.html"] == (2, 1)  # its articles, oldest first
     assert reads["persons/index.html"] == () and reads["archive/2024/index.html"] == (2, 1, 0)
@@ -432,13 +433,32 @@ def test_each_page_names_the_articles_whose_documents_it_reads(small_site):
     assert other.inputs_key not in (None, site_plan.inputs_key)
 
 
+def test_laying_out_a_site_makes_no_page_recipe_until_one_is_asked_for(small_site, monkeypatch):
+    made = []
+
+    class Counted(PageRecipe):
+        def __init__(self, relpath, *args, **kwargs):
+            made.append(relpath)
+            super().__init__(relpath, *args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "PageRecipe", Counted)
+    site_plan = plan(archive_of(small_site), SiteConfig(base_url="https://example.org/"),
+                     now=datetime(2024, 10, 3, tzinfo=timezone.utc))
+    assert made == []
+    article_page = next(o for o in site_plan.pages.outlines if o.relpath == "2024/09/tham-cuba/index.html")
+    assert article_page.recipe().make_context()["article"]["title"] == "Thăm Cuba" and made == [article_page.relpath]
+    # Every page a cold build renders, feeds and sitemaps included, is made from its outline alone.
+    assert [page.relpath for page in site_plan.pages] == [o.relpath for o in site_plan.pages.outlines] == made[1:]
+
+
 def test_a_plan_let_go_of_is_freed_at_once_not_left_to_the_garbage_collector(small_site):
     # While building, the collector looks at young objects only: a cycle through a plan would outlive the build.
     archive = archive_of(small_site)
     gc.collect()
     site_plan = plan(archive, SiteConfig(base_url="https://example.org/"), now=datetime(2024, 10, 3, tzinfo=timezone.utc))
-    for recipe in site_plan.pages.recipes:
+    for outline in site_plan.pages.outlines:
+        recipe = outline.recipe()
         recipe.inputs()
         recipe.make_context()
-    del site_plan, recipe
+    del site_plan, outline, recipe
     assert gc.collect() == 0

@@ -5,7 +5,7 @@ import json
 import pytest
 from lxml import etree
 
-from newsgen.model import BuildFailed, MemoryStore, Page, PageRecipe, Plan, PlannedPages
+from newsgen.model import BuildFailed, MemoryStore, Page, PageOutline, PageRecipe, Plan, PlannedPages
 from newsgen.render import _CHUNK, render
 from newsgen.theme import default_theme_dir
 
@@ -163,18 +163,26 @@ def test_a_page_whose_inputs_are_remembered_has_its_context_not_made(tmp_path):
 def test_rendering_the_same_plan_again_works_out_only_the_pages_of_changed_articles(tmp_path):
     write_files(tmp_path / "t", {"page.html": "{{ n }}"})
     asked: list[str] = []
+    made: list[str] = []
     stores = {"pages": MemoryStore(), "contexts": MemoryStore(), "renders": MemoryStore()}
 
-    def recipe(relpath: str, n: int, reads: tuple[int, ...] | None) -> PageRecipe:
+    def recipe(relpath: str, n: int, reads: tuple[int, ...] | None) -> PageOutline:
         def inputs():
             asked.append(relpath)
             return (f"{relpath} {n}", reads)
-        return PageRecipe(relpath, "page.html", lambda: {"n": n}, inputs=inputs)
 
-    def again(*recipes: PageRecipe, digests: tuple[str, ...] = ("d0", "d1"), key: str = "shape 1"):
+        def make_recipe():
+            made.append(relpath)
+            return PageRecipe(relpath, "page.html", lambda: {"n": n}, inputs=inputs)
+        return PageOutline(relpath, "page.html", make_recipe)
+
+    def again(*outlines: PageOutline, digests: tuple[str, ...] = ("d0", "d1"), key: str = "shape 1"):
         asked.clear()
-        return render(Plan(pages=PlannedPages(recipes), inputs_key=key, article_digests=digests), [tmp_path / "t"],
-                      **stores)
+        made.clear()
+        rendered = render(Plan(pages=PlannedPages(outlines), inputs_key=key, article_digests=digests),
+                          [tmp_path / "t"], **stores)
+        assert made == asked  # a page kept has not even its recipe made
+        return rendered
 
     # The home page reads both articles, each article page its own; the sitemap reads them in ways no list vouches for.
     site = [recipe("index.html", 1, (0, 1)), recipe("a.html", 2, (0,)), recipe("b.html", 3, (1,)),

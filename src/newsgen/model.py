@@ -195,18 +195,32 @@ also reads the articles in other ways (a sitemap lists them all): it is then nev
 without its hash being worked out."""
 
 
+@dataclass(frozen=True, slots=True)
+class PageOutline:
+    """A page whose output path and template are settled, and whose recipe is made only when asked for.
+
+    Laying out a site makes one per page; a rebuild after an edit needs the
+    recipes of a few: making all of them took most of planning, and most of its memory.
+    """
+
+    relpath: str
+    template: str
+    recipe: Callable[[], PageRecipe]
+    """Makes the page's recipe; each call makes it afresh."""
+
+
 class PlannedPages(Sequence[Page]):
-    """The pages of a plan, each context made afresh when its page is taken.
+    """The pages of a plan, each recipe and context made afresh when its page is taken.
 
     A site's contexts together outweigh everything else a build holds, so
     none is kept: whoever iterates holds only the pages it has not let go of.
     """
 
-    def __init__(self, recipes: Sequence[PageRecipe]):
-        self._recipes = tuple(recipes)
+    def __init__(self, pages: Iterable[PageOutline | PageRecipe]):
+        self._outlines = tuple(page if isinstance(page, PageOutline) else _outline_of(page) for page in pages)
 
     def __len__(self) -> int:
-        return len(self._recipes)
+        return len(self._outlines)
 
     @overload
     def __getitem__(self, index: int) -> Page: ...
@@ -214,23 +228,28 @@ class PlannedPages(Sequence[Page]):
     def __getitem__(self, index: slice) -> list[Page]: ...
     def __getitem__(self, index: int | slice) -> Page | list[Page]:
         if isinstance(index, slice):
-            return [_cooked(recipe) for recipe in self._recipes[index]]
-        return _cooked(self._recipes[index])
+            return [_cooked(outline.recipe()) for outline in self._outlines[index]]
+        return _cooked(self._outlines[index].recipe())
 
     def __iter__(self) -> Iterator[Page]:
-        return (_cooked(recipe) for recipe in self._recipes)
+        return (_cooked(outline.recipe()) for outline in self._outlines)
 
     @property
-    def recipes(self) -> tuple[PageRecipe, ...]:
-        """The recipes themselves, for whoever can avoid making a context."""
-        return self._recipes
+    def outlines(self) -> tuple[PageOutline, ...]:
+        """The outlines themselves, for whoever can avoid making a recipe or a context."""
+        return self._outlines
 
 
-def recipes_of(pages: Sequence[Page]) -> Sequence[PageRecipe]:
-    """The pages of a plan as recipes: those of PlannedPages, or ready pages wrapped (inputs unknown)."""
+def outlines_of(pages: Sequence[Page]) -> Sequence[PageOutline]:
+    """The pages of a plan as outlines: those of PlannedPages, or ready pages wrapped (inputs unknown)."""
     if isinstance(pages, PlannedPages):
-        return pages.recipes
-    return [PageRecipe(page.relpath, page.template, lambda page=page: page.context, page.bodies) for page in pages]
+        return pages.outlines
+    return [_outline_of(PageRecipe(page.relpath, page.template, lambda page=page: page.context, page.bodies))
+            for page in pages]
+
+
+def _outline_of(recipe: PageRecipe) -> PageOutline:
+    return PageOutline(recipe.relpath, recipe.template, lambda: recipe)
 
 
 def _cooked(recipe: PageRecipe) -> Page:

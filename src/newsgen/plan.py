@@ -12,12 +12,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 from urllib.parse import quote, urlsplit
 
 from . import structured
 from .config import CONFIG_FILE, SiteConfig
-from .model import Archive, Article, BuildFailed, Event, Inputs, PageRecipe, Person, Plan, PlannedPages, Problem
+from .model import (Archive, Article, BuildFailed, Event, Inputs, PageOutline, PageRecipe, Person, Plan, PlannedPages,
+                    Problem)
 from .page_inputs import PageInputs, Unknown, digest
 from .text import initial_letter, sort_text
 
@@ -35,6 +36,11 @@ EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MEMO_LIMIT = 20_000
 NO_BASE_URL_WARNING = ("no base_url, so no feeds, sitemap or robots.txt: they need absolute addresses "
                        "(set base_url in newsgen.yaml or pass --base-url)")
+
+
+Entity = TypeVar("Entity", Person, Event)
+_EntityViews = tuple[Callable[[str], dict], Callable[[str, bool], dict], Callable[[bool], Any]]
+"""What a person's or event's pages show of it: see _Planner._entity_pages."""
 
 
 def plan(archive: Archive, config: SiteConfig, now: datetime | None = None) -> Plan:
@@ -88,7 +94,7 @@ class _Planner:
         self.links = Links(urlsplit(config.base_url).path if config.base_url else "")
         self.og_locale = config.og_locale
         self.permalinks = config.permalinks
-        self.pages: list[PageRecipe] = []
+        self.pages: list[PageOutline] = []
         self.owners: dict[str, str] = {}
         self.problems: list[Problem] = []
         self.person_by_id = {p.id: p for p in archive.persons}
@@ -99,8 +105,8 @@ class _Planner:
         self.entity_links: dict[tuple[str, str, str], dict] = {}
         self.site_views: dict[str, dict] = {}
         self.feed_views: dict[tuple[str, tuple[str, str] | None], list[dict]] = {}
-        self.modified = [a.updated or a.date for a in archive.articles]
-        self.iso_dates = [a.date.isoformat() for a in archive.articles]
+        # Made when a card first needs it: a rebuild after an edit makes a few cards.
+        self.iso_dates: list[str | None] = [None] * len(archive.articles)
         self.sitemap_entries: list[dict] = []
         self.feed_entries: dict[int, dict] = {}
         self.inputs = PageInputs(archive)
@@ -114,11 +120,9 @@ class _Planner:
         self._list("home", "", everything, "index.html", origin="the home page", lastmod=latest,
                    inputs=lambda here: None)
         for i, article in enumerate(archive.articles):
-            self._add(self.article_dirs[i] + "index.html", "article.html", article.path, kind="article",
-                      title=article.title, lastmod=self.modified[i], bodies=(article.body,),
-                      meta=lambda here, i=i: self._article_meta(here, i),
-                      article=lambda here, i=i: self._article(here, i),
-                      inputs=lambda i=i: self.inputs.article(i))
+            relpath = self.article_dirs[i] + "index.html"
+            self._outline(relpath, "article.html", article.path, functools.partial(self._article_page, relpath, i),
+                          lastmod=article.updated or article.date)
         self._add(self.permalinks.persons + "index.html", "persons.html", "the persons list", kind="persons",
                   title="Nhân vật", lastmod=latest,
                   persons=self._persons_index, inputs=self.inputs.persons_index)
@@ -155,7 +159,7 @@ class _Planner:
         return Plan(pages=PlannedPages(pages), static_files=archive.static_files, warnings=tuple(warnings),
                     search_bundle=SEARCH_BUNDLE if self.config.search else None,
                     inputs_key=self._inputs_key(),
-                    article_digests=tuple(archive.digests.get(a.path) for a in archive.articles))
+                    article_digests=tuple(map(archive.digests.get, [a.path for a in archive.articles])))
 
     def _inputs_key(self) -> str | None:
         """Plan.inputs_key: what pages' inputs read besides articles' documents, all fixed by these.
@@ -201,7 +205,8 @@ class _Planner:
 
     def _latest(self, indexes: Sequence[int]) -> datetime | None:
         """The last time any of these articles was published or corrected."""
-        return max((self.modified[i] for i in indexes), default=None)
+        articles = self.archive.articles
+        return max((articles[i].updated or articles[i].date for i in indexes), default=None)
 
     def _lastmod(self, indexes: Sequence[int]) -> datetime | None:
         """The date the sitemap gives a page of these articles: None without a base_url, hence without a sitemap."""
@@ -232,21 +237,40 @@ class _Planner:
 
     # -- pages ---------------------------------------------------------
 
-    def _add(self, relpath: str, template: str, origin: str, kind: str, title: str,
-             pagination: Callable[[str], dict] | None = None, *, lastmod: datetime | None = None, in_sitemap: bool = True,
-             feed: tuple[str, str] | None = None, meta: Callable[[str], dict] | None = None,
-             bodies: tuple[str, ...] = (), inputs: Callable[[], Any] | None = None,
-             **parts: Callable[[str], Any] | Any) -> None:
-        """Add one HTML page; each part is a value or a function of the page's own path (for its links).
+    def _outline(self, relpath: str, template: str, origin: str, recipe: Callable[[], PageRecipe], *,
+                 lastmod: datetime | None = None, in_sitemap: bool = True) -> None:
+        """Lay out one page: claim its path, list it in the sitemap (by `lastmod`), and keep how to make its recipe.
 
-        `pagination` a function of its path giving its pagination bar, `lastmod` its date in the
-        sitemap, `feed` the folder and title of its own feed (besides the site's), `meta` a function
-        of its path giving page keys for search engines and sharing, `bodies` the article bodies it shows.
-        `inputs` gives, as plain data, what the functions among these read beyond the page's path and
-        the settings (see page_inputs); without it, a page with functions has its context always made.
+        Laying out is done for every page of every build; anything else a page needs
+        belongs in `recipe`, which is called only for the pages render cannot keep.
         """
         if not self._claim(relpath, origin):
             return
+        self.pages.append(PageOutline(relpath, template, recipe))
+        if in_sitemap and self.config.base_url:
+            self.sitemap_entries.append({"loc": self._absolute(_folder_of(relpath)),
+                                         "lastmod": lastmod.isoformat() if lastmod else None})
+
+    def _add(self, relpath: str, template: str, origin: str, kind: str, title: str,
+             pagination: Callable[[str], dict] | None = None, *, lastmod: datetime | None = None,
+             in_sitemap: bool = True, **recipe: Any) -> None:
+        """Lay out one HTML page whose recipe is `_recipe` of these arguments."""
+        self._outline(relpath, template, origin,
+                      functools.partial(self._recipe, relpath, template, kind, title, pagination, **recipe),
+                      lastmod=lastmod, in_sitemap=in_sitemap)
+
+    def _recipe(self, relpath: str, template: str, kind: str, title: str,
+                pagination: Callable[[str], dict] | None = None, *, feed: tuple[str, str] | None = None,
+                meta: Callable[[str], dict] | None = None, bodies: tuple[str, ...] = (),
+                inputs: Callable[[], Any] | None = None, **parts: Callable[[str], Any] | Any) -> PageRecipe:
+        """The recipe of one HTML page; each part is a value or a function of the page's own path (for its links).
+
+        `pagination` a function of its path giving its pagination bar, `feed` the folder and title of its
+        own feed (besides the site's), `meta` a function of its path giving page keys for search engines
+        and sharing, `bodies` the article bodies it shows. `inputs` gives, as plain data, what the
+        functions among these read beyond the page's path and the settings (see page_inputs); without
+        it, a page with functions has its context always made.
+        """
         here = relpath
         canonical = self._absolute(_folder_of(here))
 
@@ -271,22 +295,32 @@ class _Planner:
 
         made_by = [pagination, meta, *parts.values()]
         page_inputs = self._page_inputs(relpath, template, (kind, title, feed), parts, made_by, inputs)
-        self.pages.append(PageRecipe(relpath, template, make_context, bodies, page_inputs))
-        if in_sitemap and canonical:
-            self.sitemap_entries.append({"loc": canonical, "lastmod": lastmod.isoformat() if lastmod else None})
+        return PageRecipe(relpath, template, make_context, bodies, page_inputs)
 
     def _add_file(self, relpath: str, template: str, origin: str, bodies: tuple[str, ...] = (),
                   inputs: Callable[[], Any] | None = None, **context: Callable[[], Any] | Any) -> None:
-        """Add one file that is not an HTML page (a feed, a sitemap, robots.txt); each part is a value or a function making it.
+        """Lay out one file that is not an HTML page (a feed, a sitemap, robots.txt), made by `_file_recipe`."""
+        self._outline(relpath, template, origin,
+                      functools.partial(self._file_recipe, relpath, template, bodies, inputs, context), in_sitemap=False)
 
-        `inputs` is as for _add: what the functions read.
+    def _file_recipe(self, relpath: str, template: str, bodies: tuple[str, ...], inputs: Callable[[], Any] | None,
+                     context: dict[str, Callable[[], Any] | Any]) -> PageRecipe:
+        """The recipe of a file that is not an HTML page; each part of `context` is a value or a function making it.
+
+        `inputs` is as for _recipe: what the functions read.
         """
-        if self._claim(relpath, origin):
-            def make_context() -> dict[str, Any]:
-                made = {name: value() if callable(value) else value for name, value in context.items()}
-                return {"site": self._site(relpath), **made}
-            page_inputs = self._page_inputs(relpath, template, (), context, list(context.values()), inputs)
-            self.pages.append(PageRecipe(relpath, template, make_context, bodies, page_inputs))
+        def make_context() -> dict[str, Any]:
+            made = {name: value() if callable(value) else value for name, value in context.items()}
+            return {"site": self._site(relpath), **made}
+        page_inputs = self._page_inputs(relpath, template, (), context, list(context.values()), inputs)
+        return PageRecipe(relpath, template, make_context, bodies, page_inputs)
+
+    def _article_page(self, relpath: str, i: int) -> PageRecipe:
+        """The recipe of article `i`'s page."""
+        article = self.archive.articles[i]
+        return self._recipe(relpath, "article.html", kind="article", title=article.title, bodies=(article.body,),
+                            meta=lambda here: self._article_meta(here, i), article=lambda here: self._article(here, i),
+                            inputs=lambda: self.inputs.article(i))
 
     def _page_inputs(self, relpath: str, template: str, fixed: tuple, parts: dict[str, Any],
                      made_by: list[Any], inputs: Callable[[], Any] | None) -> Callable[[], Inputs | None]:
@@ -346,79 +380,100 @@ class _Planner:
         }
 
     def _list(self, kind: str, folder: str, indexes: Sequence[int], template: str, origin: str,
-              title: str | None = None, *, inputs: Callable[[str], Any], **parts: Any) -> None:
+              title: str | None = None, *, inputs: Callable[[str], Any], lastmod: datetime | None = None,
+              **parts: Any) -> None:
         """Pages of a list of articles: the first at `folder`, the next ones below it.
 
-        `inputs(here)` is what the functions among `parts` read, as for _add.
+        `inputs(here)` is what the functions among `parts` read, as for _recipe.
         """
+        self._listed(kind, folder, indexes, template, origin, title, lastmod, lambda: (inputs, parts))
+
+    def _listed(self, kind: str, folder: str, indexes: Sequence[int], template: str, origin: str, title: str | None,
+                lastmod: datetime | None, views: Callable[[], tuple[Callable[[str], Any], dict[str, Any]]]) -> None:
+        """As _list, with its `inputs` and `parts` given by `views`, called when one of its pages is first made."""
         chunks = _chunks(list(indexes), self.config.per_page)
         folders = [folder] + [folder + self.permalinks.page.format(number=n) for n in range(2, len(chunks) + 1)]
-        def pagination(here: str, n: int) -> dict:
-            return {
-                "number": n,
-                "count": len(chunks),
-                "previous": self.links.href(here, folders[n - 2]) if n > 1 else None,
-                "next": self.links.href(here, folders[n]) if n < len(chunks) else None,
-                "pages": [{"number": k, "url": self.links.href(here, folders[k - 1]) if k else None}
-                          for k in page_window(n, len(chunks))],
-            }
-
-        for n, chunk in enumerate(chunks, start=1):
+        listing = _Listing(kind, template, title or self.config.title, chunks, folders, views)
+        for n in range(1, len(chunks) + 1):
             here = folders[n - 1] + "index.html"
-            page_title = title or self.config.title
-            if n > 1:
-                page_title = f"{page_title} – trang {n}"
-            self._add(here, template, origin if n == 1 else f"{origin}, page {n}", kind=kind, title=page_title,
-                      pagination=lambda here, n=n: pagination(here, n),
-                      articles=lambda here, chunk=chunk: [self._card(here, i) for i in chunk],
-                      inputs=lambda here=here, n=n, chunk=chunk: (
-                          folder, n, len(chunks), self.inputs.cards(chunk), inputs(here)),
-                      **parts)
+            self._outline(here, template, origin if n == 1 else f"{origin}, page {n}",
+                          functools.partial(self._list_page, listing, n), lastmod=lastmod)
+
+    def _list_page(self, listing: _Listing, n: int) -> PageRecipe:
+        """The recipe of page `n` of a list."""
+        here = listing.folders[n - 1] + "index.html"
+        chunk = listing.chunks[n - 1]
+        inputs, parts = listing.views
+        return self._recipe(here, listing.template, listing.kind,
+                            listing.title if n == 1 else f"{listing.title} – trang {n}",
+                            pagination=lambda here: self._pagination(here, n, listing.folders),
+                            articles=lambda here: [self._card(here, i) for i in chunk],
+                            inputs=lambda: (listing.folders[0], n, len(listing.chunks), self.inputs.cards(chunk),
+                                            inputs(here)),
+                            **parts)
+
+    def _pagination(self, here: str, n: int, folders: Sequence[str]) -> dict:
+        """The pagination bar of page `n` of the list whose pages are in `folders`."""
+        count = len(folders)
+        return {
+            "number": n,
+            "count": count,
+            "previous": self.links.href(here, folders[n - 2]) if n > 1 else None,
+            "next": self.links.href(here, folders[n]) if n < count else None,
+            "pages": [{"number": k, "url": self.links.href(here, folders[k - 1]) if k else None}
+                      for k in page_window(n, count)],
+        }
 
     def _person_pages(self, person: Person) -> None:
-        indexes = self.archive.person_articles.get(person.id, ())
+        self._entity_pages("person", person, self._person_dir(person.id),
+                           self.archive.person_articles.get(person.id, ()), self._person_views)
 
+    def _person_views(self, person: Person, indexes: Sequence[int]) -> _EntityViews:
         # Only a first page shows them, and a rebuild makes few first pages: found when first asked for.
         @functools.cache
         def event_ids() -> tuple[str, ...]:
             return tuple(dict.fromkeys(eid for i in indexes for eid in self.archive.article_events[i]))
-        self._entity_pages("person", person, self._person_dir(person.id), indexes,
-                           meta=lambda here: self._person_meta(here, person),
-                           view=lambda here, first: self._person(here, person, event_ids() if first else ()),
-                           inputs=lambda first: self.inputs.person(person, event_ids() if first else ()))
+        return (lambda here: self._person_meta(here, person),
+                lambda here, first: self._person(here, person, event_ids() if first else ()),
+                lambda first: self.inputs.person(person, event_ids() if first else ()))
 
     def _event_pages(self, event: Event) -> None:
-        indexes = self.archive.event_articles.get(event.id, ())
+        self._entity_pages("event", event, self._event_dir(event.id),
+                           self.archive.event_articles.get(event.id, ()), self._event_views)
 
+    def _event_views(self, event: Event, indexes: Sequence[int]) -> _EntityViews:
         @functools.cache
         def person_ids() -> tuple[str, ...]:
             return tuple(dict.fromkeys(pid for i in indexes for pid in self.archive.article_persons[i]))
-        self._entity_pages("event", event, self._event_dir(event.id), indexes,
-                           meta=lambda here: self._event_meta(here, event),
-                           view=lambda here, first: self._event(here, event, person_ids() if first else ()),
-                           inputs=lambda first: self.inputs.event(event, self._ancestors(event.id),
-                                                                  person_ids() if first else ()))
+        return (lambda here: self._event_meta(here, event),
+                lambda here, first: self._event(here, event, person_ids() if first else ()),
+                lambda first: self.inputs.event(event, self._ancestors(event.id), person_ids() if first else ()))
 
-    def _entity_pages(self, kind: str, entity: Person | Event, folder: str, indexes: Sequence[int],
-                      meta: Callable[[str], dict], view: Callable[[str, bool], dict],
-                      inputs: Callable[[bool], Any]) -> None:
+    def _entity_pages(self, kind: str, entity: Entity, folder: str, indexes: Sequence[int],
+                      views: Callable[[Entity, Sequence[int]], _EntityViews]) -> None:
         """The paginated pages of a person or event, and their feeds.
 
-        `view(here, first)` is the entity's own data; only the first page lists
-        the related events or persons: on every page, a leader's list would
-        make the site grow with the square of their coverage. `inputs(first)`
-        is what `view` and `meta` read.
+        `views(entity, indexes)` gives `meta(here)`, the page keys for search engines
+        and sharing; `view(here, first)`, the entity's own data; and `inputs(first)`,
+        what those two read. Only the first page lists the related events or persons:
+        on every page, a leader's list would make the site grow with the square of
+        their coverage. They are made when a page of the entity is first made.
         """
         origin = entity.path or f"{kind} {entity.name!r}"
         first_page = folder + "index.html"
-        feed_title = f"{entity.name} – {self.config.title}"
-        self._list(kind, folder, indexes, f"{kind}.html", origin=origin, title=entity.name,
-                   lastmod=self._lastmod(indexes), feed=(folder, feed_title),
-                   meta=self._by_depth(first_page, lambda here, first: meta(here)),
-                   inputs=lambda here: inputs(here == first_page),
-                   **{kind: self._by_depth(first_page, view)})
+
+        def list_views() -> tuple[Callable[[str], Any], dict[str, Any]]:
+            meta, view, inputs = views(entity, indexes)
+            return (lambda here: inputs(here == first_page),
+                    {"feed": (folder, self._feed_title(entity)),
+                     "meta": self._by_depth(first_page, lambda here, first: meta(here)),
+                     kind: self._by_depth(first_page, view)})
+        self._listed(kind, folder, indexes, f"{kind}.html", origin, entity.name, self._lastmod(indexes), list_views)
         if self.config.base_url:
-            self._feeds(folder, feed_title, indexes, origin)
+            self._feeds(folder, self._feed_title(entity), indexes, origin)
+
+    def _feed_title(self, entity: Person | Event) -> str:
+        return f"{entity.name} – {self.config.title}"
 
     def _by_depth(self, first_page: str, view: Callable[[str, bool], dict]) -> Callable[[str], dict]:
         """`view(here, first)`, made once per link prefix and per first-or-not: pages at one depth share it."""
@@ -489,6 +544,13 @@ class _Planner:
 
     def _feeds(self, folder: str, title: str, indexes: Sequence[int], origin: str) -> None:
         """The Atom and RSS feeds of `folder`'s page: its newest `feed_entries` articles."""
+        for file, template, name in ((ATOM, "atom.xml", "Atom"), (RSS, "rss.xml", "RSS")):
+            self._outline(folder + file, template, f"the {name} feed of {origin}",
+                          functools.partial(self._feed, folder + file, template, folder, title, indexes),
+                          in_sitemap=False)
+
+    def _feed(self, relpath: str, template: str, folder: str, title: str, indexes: Sequence[int]) -> PageRecipe:
+        """The recipe of the feed of `folder`'s page, in `template`'s format."""
         newest = sorted(indexes)[: self.config.feed_entries]  # a smaller index is a newer article
         updated = self._latest(newest) or EMPTY_FEED_UPDATED
         atom_url = self._absolute(folder + ATOM)
@@ -504,16 +566,9 @@ class _Planner:
             "updated": updated.isoformat(),
             "updated_rfc822": structured.rfc822(updated),
         })
-        bodies = tuple(self.archive.articles[i].body for i in newest)
-
-        def make_feed() -> dict:
-            return {**feed, "entries": [self._feed_entry(i) for i in newest]}
-        def inputs() -> tuple:
-            return (folder, title, self.inputs.cards(newest))
-        self._add_file(folder + ATOM, "atom.xml", f"the Atom feed of {origin}", bodies=bodies, feed=make_feed,
-                       inputs=inputs)
-        self._add_file(folder + RSS, "rss.xml", f"the RSS feed of {origin}", bodies=bodies, feed=make_feed,
-                       inputs=inputs)
+        return self._file_recipe(relpath, template, tuple(self.archive.articles[i].body for i in newest),
+                                 lambda: (folder, title, self.inputs.cards(newest)),
+                                 {"feed": lambda: {**feed, "entries": [self._feed_entry(i) for i in newest]}})
 
     def _feed_entry(self, i: int) -> dict:
         """One article as a feed entry (made once, shared by every feed holding it); its id is its address."""
@@ -538,7 +593,7 @@ class _Planner:
                 "image": self._absolute_asset(article.image),
                 "image_caption": article.image_caption,
                 "published": article.date.isoformat(),
-                "updated": self.modified[i].isoformat(),
+                "updated": (article.updated or article.date).isoformat(),
                 "published_rfc822": structured.rfc822(article.date),
                 "authors": list(article.authors),
                 "categories": categories,
@@ -663,7 +718,7 @@ class _Planner:
         return {
             "title": article.title,
             "url": prefix + self.links.target(self.article_dirs[i]),
-            "date": self.iso_dates[i],
+            "date": self._iso_date(i),
             "has_time": article.has_time,
             "year": article.date.year,
             "month": article.date.month,
@@ -671,6 +726,13 @@ class _Planner:
             "persons": [link(prefix, "person", pid) for pid in self.archive.article_persons[i]],
             "events": [link(prefix, "event", eid) for eid in self.archive.article_events[i]],
         }
+
+    def _iso_date(self, i: int) -> str:
+        """Article `i`'s date as ISO 8601 text, made once."""
+        made = self.iso_dates[i]
+        if made is None:
+            made = self.iso_dates[i] = self.archive.articles[i].date.isoformat()
+        return made
 
     def _article(self, here: str, i: int) -> dict:
         article = self.archive.articles[i]
@@ -781,6 +843,23 @@ class _Planner:
         """
         return {**self._event_item(here, self.event_by_id[event_id]),
                 "children": [self._event_node(here, child) for child in self.archive.event_children.get(event_id, ())]}
+
+
+class _Listing:
+    """A list of articles as _listed lays it out, for making its pages' recipes."""
+
+    def __init__(self, kind: str, template: str, title: str, chunks: list[list[int]], folders: list[str],
+                 views: Callable[[], tuple[Callable[[str], Any], dict[str, Any]]]):
+        self.kind, self.template, self.title = kind, template, title
+        self.chunks = chunks  # the articles of each page
+        self.folders = folders  # the folder of each page
+        self._views = views
+
+    @functools.cached_property
+    def views(self) -> tuple[Callable[[str], Any], dict[str, Any]]:
+        """What its pages' inputs read besides their articles (a function of a page's path), and the parts
+        its pages share: made once, when the first of them is made."""
+        return self._views()
 
 
 def page_window(number: int, count: int) -> list[int]:

@@ -31,8 +31,8 @@ from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 from markupsafe import Markup
 
-from .model import (BuildFailed, Inputs, MemoryStore, OutputFile, Page, PageRecipe, Plan, Problem, Rendered, Store,
-                    recipes_of)
+from .model import (BuildFailed, Inputs, MemoryStore, OutputFile, Page, PageOutline, Plan, Problem, Rendered, Store,
+                    outlines_of)
 from .render_record import Entry, RenderRecord
 from .text import search_d_words, search_fold
 from .workers import in_order, useful_jobs, worker_pool
@@ -88,7 +88,7 @@ def render(
     languages: set[str] = set()
     made: list[int] = []
     worked_out: list[int] = []
-    todo = _not_stored(recipes_of(plan.pages), salt, pages, contexts, records, files, languages, made, worked_out)
+    todo = _not_stored(outlines_of(plan.pages), salt, pages, contexts, records, files, languages, made, worked_out)
     problems: list[Problem] = []
     rendered = 0
     for key, result in _render_all(dirs, todo, bodies, jobs):
@@ -106,10 +106,10 @@ def render(
                     inputs_made=len(worked_out))
 
 
-def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts: Store, records: RenderRecord | None,
+def _not_stored(outlines: Sequence[PageOutline], salt: str, pages: Store, contexts: Store, records: RenderRecord | None,
                 files: list[OutputFile], languages: set[str], made: list[int],
                 worked_out: list[int]) -> Iterator[tuple[str, Page]]:
-    """The pages of `recipes` whose key is not in `pages`, with their keys.
+    """The pages of `outlines` whose key is not in `pages`, with their keys.
 
     Every page's OutputFile goes to `files` and its language to `languages`;
     the position of each page whose inputs had to be worked out goes to
@@ -117,18 +117,19 @@ def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts
 
     Pages are taken a chunk at a time. A page that the last render of the
     same plan (`records`) holds at its place, with the same path and
-    template, is done with nothing worked out. A page whose inputs give a
+    template, is done with nothing worked out, not even its recipe. A page whose inputs give a
     remembered context hash, and so a stored key, is done without its
     context; the others' contexts are made, hashed, remembered and let go
     of, unless they are to be rendered.
     """
-    for start in range(0, len(recipes), _CHUNK):
-        chunk = recipes[start:start + _CHUNK]
+    for start in range(0, len(outlines), _CHUNK):
+        chunk = outlines[start:start + _CHUNK]
         stored, last = records.chunk(start // _CHUNK) if records else (None, None)
-        kept = [_kept(last, n, recipe) for n, recipe in enumerate(chunk)]
+        kept = [_kept(last, n, outline) for n, outline in enumerate(chunk)]
         todo = [n for n, entry in enumerate(kept) if entry is None]
         worked_out.extend(start + n for n in todo)
-        inputs = {n: chunk[n].inputs() for n in todo}
+        recipes = {n: chunk[n].recipe() for n in todo}
+        inputs = {n: recipe.inputs() for n, recipe in recipes.items()}
         hashes = {n: found[0] for n, found in inputs.items() if found is not None}
         remembered = contexts.get_many(hashes.values())
         known = {n: _remembered(remembered.get(found)) for n, found in hashes.items()}
@@ -139,7 +140,7 @@ def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts
         for n in todo:
             if keys.get(n) in done:
                 continue
-            recipe = chunk[n]
+            recipe = recipes[n]
             page = cooked[n] = Page(recipe.relpath, recipe.template, recipe.make_context(), recipe.bodies)
             hashed = (context_hash(page.context), _language(page))
             if n in hashes and hashed != known[n]:
@@ -150,8 +151,8 @@ def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts
         # The last render's pages are still in use: the cache must not forget them as untouched.
         pages.keep(entry[4] for entry in kept if entry is not None)
         contexts.keep(entry[2] for entry in kept if entry is not None)
-        entries = [entry if entry is not None else _entry(recipe, inputs[n], keys[n], known[n][1])
-                   for n, (recipe, entry) in enumerate(zip(chunk, kept))]
+        entries = [entry if entry is not None else _entry(outline, inputs[n], keys[n], known[n][1])
+                   for n, (outline, entry) in enumerate(zip(chunk, kept))]
         if records:
             records.save(start // _CHUNK, entries, stored)
         files.extend(OutputFile(entry[0], entry[4]) for entry in entries)
@@ -159,15 +160,15 @@ def _not_stored(recipes: Sequence[PageRecipe], salt: str, pages: Store, contexts
         yield from ((keys[n], page) for n, page in cooked.items() if keys[n] not in done)
 
 
-def _entry(recipe: PageRecipe, inputs: Inputs | None, key: str, language: str) -> Entry:
+def _entry(outline: PageOutline, inputs: Inputs | None, key: str, language: str) -> Entry:
     hashed, reads = inputs if inputs is not None else (None, None)
-    return (recipe.relpath, recipe.template, hashed, reads, key, language)
+    return (outline.relpath, outline.template, hashed, reads, key, language)
 
 
-def _kept(last: Sequence[Entry | None] | None, n: int, recipe: PageRecipe) -> Entry | None:
-    """The last render's entry for the `n`th page of a chunk, if still good for `recipe`: same place, path and template."""
+def _kept(last: Sequence[Entry | None] | None, n: int, outline: PageOutline) -> Entry | None:
+    """The last render's entry for the `n`th page of a chunk, if still good for `outline`: same place, path and template."""
     entry = last[n] if last is not None and n < len(last) else None
-    return entry if entry is not None and entry[0] == recipe.relpath and entry[1] == recipe.template else None
+    return entry if entry is not None and entry[0] == outline.relpath and entry[1] == outline.template else None
 
 
 def _remembered(value: bytes | None) -> tuple[str, str] | None:
