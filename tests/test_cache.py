@@ -26,7 +26,8 @@ def test_tables_are_separate(tmp_path):
         assert cache.table("bodies").get("k") is None
         with pytest.raises(ValueError):
             cache.table("nonsense")
-    assert set(TABLES) == {"files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "renders", "builds"}
+    assert set(TABLES) == {"files", "documents", "chunks", "bodies", "letters", "shapes", "contexts", "pages", "renders",
+                           "builds"}
 
 
 def test_a_cache_made_by_other_code_starts_empty(tmp_path):

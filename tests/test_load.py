@@ -1,12 +1,16 @@
 """Stage 1, load: front matter read and checked, Markdown made safe, NFC everywhere."""
 
-import re
+import marshal
 import os
+import pickle
+import re
+import time
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from newsgen import document_chunks
 from newsgen.cache import Cache
 from newsgen.config import SiteConfig
 from newsgen.load import content_files, load
@@ -272,7 +276,93 @@ def test_static_files_of_the_site_replace_the_themes(site, tmp_path):
 
 
 def cache_tables():
-    return {"files": MemoryStore(), "documents": MemoryStore(), "bodies": MemoryStore()}
+    return {"files": MemoryStore(), "documents": MemoryStore(), "bodies": MemoryStore(), "chunks": MemoryStore()}
+
+
+class Asked(MemoryStore):
+    """A Store noting the keys asked for (`asked`) and stored (`stored`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked, self.stored = [], []
+
+    def get_many(self, keys):
+        keys = list(keys)
+        self.asked += keys
+        return super().get_many(keys)
+
+    def put(self, key, value):
+        self.stored.append(key)
+        super().put(key, value)
+
+
+def aged(*paths, seconds=60):
+    """Date files `seconds` back: load trusts the size and time only of files not written just now."""
+    then = time.time_ns() - seconds * 10**9
+    for path in paths:
+        os.utime(path, ns=(then, then))
+
+
+def test_files_unchanged_since_the_last_load_are_found_a_chunk_at_a_time(site, monkeypatch):
+    monkeypatch.setattr(document_chunks, "CHUNK_FILES", 4)
+    site_dir = site({**{f"content/articles/{n:02d}.md": article(f"Bài {n}", "2024-09-22") for n in range(40)},
+                     "content/persons/to-lam.md": "---\nname: Tô Lâm\n---\nTiểu sử.\n"})
+    aged(*(site_dir / "content").rglob("*.md"))
+    tables = {name: Asked() for name in ("files", "documents", "bodies", "chunks")}
+    first = load_site(site_dir, **tables)
+    chunks = len(tables["chunks"])
+    assert chunks > 3 and first.parsed == 41
+
+    def again():
+        for table in tables.values():
+            table.asked, table.stored = [], []
+        return load_site(site_dir, **tables)
+
+    # Nothing changed: no file, no document looked up alone, nothing stored.
+    second = again()
+    assert (second.parsed, second.cached) == (0, 41) and second.articles == first.articles
+    assert tables["files"].asked == tables["documents"].asked == [] and tables["chunks"].stored == []
+    assert len(tables["chunks"].asked) == chunks
+    # One file edited: it alone is looked up and parsed, and its chunk alone rewritten.
+    edited = site_dir / "content/articles/17.md"
+    edited.write_text(article("Bài 17 đã sửa", "2024-09-22"), encoding="utf-8")
+    aged(edited, seconds=30)
+    third = again()
+    assert third.parsed == 1 and "Bài 17 đã sửa" in [a.title for a in third.articles]
+    assert tables["files"].asked == [str(edited)] and len(tables["documents"].asked) == 1
+    assert len(tables["chunks"].stored) == 1
+    # A file added or deleted changes its own chunk, not every chunk after it.
+    added = site_dir / "content/articles/03b.md"
+    added.write_text(article("Bài mới", "2024-09-22"), encoding="utf-8")
+    aged(added)
+    assert again().parsed == 1 and len(tables["chunks"].stored) == 1
+    added.unlink()
+    assert again().parsed == 0 and len(tables["chunks"].stored) == 1
+    assert load_site(site_dir).articles == again().articles
+
+
+def test_a_file_just_written_is_not_trusted_from_its_chunk(site):
+    # Its time may not change with its next edit: the next load looks it up by its hash.
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    tables = {**cache_tables(), "files": Asked()}
+    load_site(site_dir, **tables)
+    tables["files"].asked = []
+    load_site(site_dir, **tables)
+    assert tables["files"].asked == [str(site_dir / "content/articles/a.md")]
+
+
+def test_an_unreadable_chunk_is_a_miss(site):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    aged(site_dir / "content/articles/a.md")
+    tables = cache_tables()
+    first = load_site(site_dir, **tables)
+    stat = (site_dir / "content/articles/a.md").stat()
+    state = ("article", "content/articles/a.md", stat.st_size, stat.st_mtime_ns, first.digests["content/articles/a.md"])
+    for damaged in (b"not marshal", marshal.dumps(([state], b"not a pickle")), marshal.dumps(([state], pickle.dumps([])))):
+        for key in tables["chunks"]:
+            tables["chunks"][key] = damaged
+        again = load_site(site_dir, **tables)
+        assert again.articles == first.articles and again.cached == 1
 
 
 def test_a_second_load_parses_nothing_and_gives_the_same_documents(site):

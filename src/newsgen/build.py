@@ -90,7 +90,7 @@ def build(
         progress("load")
         documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs, sources=sources,
                          files=cache.table("files"), documents=cache.table("documents"), bodies=bodies,
-                         decoded=decoded)
+                         chunks=cache.table("chunks"), decoded=decoded)
         progress("index")
         archive = index(documents, letters=cache.table("letters"), shapes=cache.table("shapes"))
         progress("plan")

@@ -19,10 +19,11 @@ CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
 
 # Raise when the tables' layout or the meaning of their keys changes.
-SCHEMA = 4
+SCHEMA = 5
 
-TABLES = ("files", "documents", "bodies", "letters", "shapes", "contexts", "pages", "renders", "builds")
-"""The memo tables: file stat -> content hash, parsed documents, article HTML, the collation
+TABLES = ("files", "documents", "chunks", "bodies", "letters", "shapes", "contexts", "pages", "renders", "builds")
+"""The memo tables: file stat -> content hash, parsed documents, the same a chunk of files at a time
+with their stats, article HTML, the collation
 weights of letters, the archive's shape by what it is made from, page inputs -> context hash,
 rendered pages, the last render of each plan, and the last build into each output folder."""
 
@@ -166,13 +167,14 @@ class Cache:
 
 
 # Untouched entries kept beyond three for each touched one: a thousand small ones cost nothing, but one
-# archive's shape, or one render's record, weighs megabytes at 100,000 articles, and a build touches one.
+# archive's shape, or one render's record, weighs megabytes at 100,000 articles, and a build touches one;
+# a chunk of documents weighs a megabyte.
 _DEFAULT_SLACK = 1000
-_SLACK = {"shapes": 3, "renders": 3}
+_SLACK = {"shapes": 3, "renders": 3, "chunks": 3}
 # Entries that name others' keys and are trusted without looking them up: a render's record names pages
-# and contexts, a document its article's HTML. Once untouched ones of those are forgotten, so are the
+# and contexts, a document (alone or in a chunk) its article's HTML. Once untouched ones of those are forgotten, so are the
 # untouched entries naming them.
-_NAMING = {"renders": ("pages", "contexts"), "documents": ("bodies",)}
+_NAMING = {"renders": ("pages", "contexts"), "documents": ("bodies",), "chunks": ("bodies",)}
 
 
 BUILT, FAILED = "built", "failed"

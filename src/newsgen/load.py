@@ -21,6 +21,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .config import CONTENT_FOLDERS, SiteConfig
+from .document_chunks import DocumentChunks
 from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
 from .structured import xml_safe
 from .text import is_slug, slugify
@@ -50,6 +51,7 @@ def load(
     files: Store | None = None,
     documents: Store | None = None,
     bodies: Store | None = None,
+    chunks: Store | None = None,
     sources: Sequence[ContentFile] | None = None,
     decoded: MutableMapping[str, tuple] | None = None,
 ) -> Documents:
@@ -57,7 +59,10 @@ def load(
 
     A file is parsed only when `documents` holds no result for its content
     (found through `files` by its modification time and size, then by its
-    hash); article HTML goes to `bodies`, keyed by Article.body. Parsing
+    hash); article HTML goes to `bodies`, keyed by Article.body. `chunks`
+    holds the same results a thousand files to an entry, with each file's
+    time and size (see document_chunks): files unchanged by those are found
+    there first, at one look-up per chunk. Parsing
     fans out over `jobs` processes when there is enough of it. `sources` is
     content_files(site_dir) when the caller has already listed them.
     `decoded` holds parse results an earlier load in this process left there,
@@ -71,28 +76,42 @@ def load(
     sources = content_files(site_dir) if sources is None else sources
     settings = (config.unsafe_html, config.timezone)
 
-    known = files.get_many(path for _, path, _, _ in sources)
     # Every file is below site_dir: cutting the prefix is what relative_to does, without pathlib's cost.
     prefix = len(str(site_dir)) + 1
     shown = [path[prefix:].replace(os.sep, "/") for _, path, _, _ in sources]
-    digests = [_content_digest(path, size, mtime_ns, known.get(path), files) for _, path, size, mtime_ns in sources]
-    keys = [_digest(f"{kind}\0{name}\0{settings}\0{digest}")
-            for (kind, _, _, _), name, digest in zip(sources, shown, digests)]
-    held = {key: decoded[key] for key in keys if key in decoded} if decoded else {}
-    documents.keep(held)  # not read, but still in use
-    results = {**held, **_cached(documents.get_many(key for key in keys if key not in held))}
+    chunked = DocumentChunks(MemoryStore() if chunks is None else chunks, str(settings),
+                             [(kind, name, size, mtime_ns) for (kind, _, size, mtime_ns), name in zip(sources, shown)])
+    found = chunked.found(decoded)
+    rest = [i for i in range(len(sources)) if i not in found]
+    files.keep(sources[i][1] for i in found)  # not read, but still in use
+    known = files.get_many(sources[i][1] for i in rest)
+    digests = {i: _content_digest(sources[i][1], sources[i][2], sources[i][3], known.get(sources[i][1]), files)
+               for i in rest}
+    keys = [found[i][0] if i in found else _digest(f"{sources[i][0]}\0{shown[i]}\0{settings}\0{digests[i]}")
+            for i in range(len(sources))]
+    results = dict(found.values())
+    if decoded:
+        results.update((keys[i], decoded[keys[i]]) for i in rest if keys[i] in decoded)
+    documents.keep(results)  # not read, but still in use
+    results.update(_cached(documents.get_many(keys[i] for i in rest if keys[i] not in results)))
     # Each stored article's HTML is stored too: load stores it first, and the cache forgets untouched
     # documents whenever it forgets untouched bodies. Looking every body up cost 0.4 s at 100,000 articles.
     bodies.keep(value.body for value, _ in results.values() if isinstance(value, Article))
     misses = [i for i, key in enumerate(keys) if key not in results]
     # Holding every missed file's bytes at once would grow with the archive: workers read them.
     work = [(sources[i][0], shown[i], Path(sources[i][1]).stem, sources[i][1], settings) for i in misses]
+    changing = set()
     for i, (value, body_html, problems, digest) in zip(misses, _parse_all(work, jobs)):
         if isinstance(value, Article):
             bodies.put(value.body, body_html.encode("utf-8"))
-        if digest == digests[i]:  # else the file changed while we read it: parse it again next time
+        if digest == digests[i]:
             documents.put(keys[i], pickle.dumps((value, problems), protocol=pickle.HIGHEST_PROTOCOL))
+        else:  # the file changed while we read it: parse it again next time
+            changing.add(i)
         results[keys[i]] = (value, problems)
+    now = time.time_ns()
+    chunked.save(keys, results, [i not in changing and now - mtime_ns > RECENT_NS
+                                 for i, (_, _, _, mtime_ns) in enumerate(sources)])
 
     if decoded is not None:
         decoded.clear()
