@@ -38,32 +38,35 @@ def write(
     for static in static_files:
         stat = static.source.stat()
         sources.append((static.relpath, f"static:{stat.st_mtime_ns}:{stat.st_size}:{static.source}", static))
-    # A file the manifest vouches for is not written, so only the others need their folders checked for links.
-    known = [is_contained(relpath) and _recorded(f"{root}/{relpath}", key, previous.get(relpath))
-             for relpath, key, _ in sources]
+    # A file the manifest vouches for is not written, so only the others need their paths checked: the
+    # manifest names only files placed here before, each path checked then (checking 174,000 cost 0.4 s).
+    prefix = f"{root}/"
+    entries: dict[str, str] = {}
+    todo: list[tuple[str, str, StaticFile | None]] = []
+    for relpath, key, static in sources:
+        entry = previous.get(relpath)
+        if entry is not None and _recorded(prefix + relpath, key, entry):
+            entries[relpath] = entry
+        else:
+            entries[relpath] = ""  # its place, so that the manifest keeps the plan's order
+            todo.append((relpath, key, static))
     checked = _Targets(root)
-    targets = [f"{root}/{relpath}" if done else checked(relpath) for done, (relpath, _, _) in zip(known, sources)]
+    targets = [checked(relpath) for relpath, _, _ in todo]
     problems = [target for target in targets if isinstance(target, Problem)]
     if problems:
         raise BuildFailed(problems)
 
     missing = [Problem(relpath, 1, "its rendered bytes are missing from the cache: build again")
-               for done, (relpath, key, static) in zip(known, sources) if not done and not static and key not in contents]
+               for relpath, key, static in todo if not static and key not in contents]
     if missing:
         raise BuildFailed(missing)
 
-    entries = {relpath: previous[relpath] for done, (relpath, _, _) in zip(known, sources) if done}
-    unchanged = len(entries)
-    todo = [(target, relpath, key, static) for target, done, (relpath, key, static) in zip(targets, known, sources)
-            if not done]
-    placed: dict[str, str] = {}
     written = 0
-    for relpath, changed, entry in _placed(_with_bytes(todo, contents), len(todo), jobs):
+    placing = [(target, relpath, key, static) for target, (relpath, key, static) in zip(targets, todo)]
+    for relpath, changed, entry in _placed(_with_bytes(placing, contents), len(placing), jobs):
         written += changed
-        placed[relpath] = entry
-    unchanged += len(placed) - written
-    entries.update(placed)
-    entries = {relpath: entries[relpath] for relpath, _, _ in sources if relpath in entries}  # in the plan's order
+        entries[relpath] = entry
+    unchanged = len(entries) - written
     pruned = _prune(root, checked, [relpath for relpath in previous if relpath not in entries])
     return WriteReport(written=written, unchanged=unchanged, pruned=pruned, manifest=entries)
 
