@@ -35,7 +35,8 @@ class DocumentChunks:
     had, the key of its document (see load), and the documents themselves.
     A file is known when its chunk's entry holds it with the same kind,
     size and time; the entry is rewritten when anything in the chunk
-    changed. `settings` are those the documents depend on besides their files.
+    changed. `settings` names the site and what its documents depend on besides their files: the
+    chunks of other settings are kept apart.
     """
 
     def __init__(self, store: Store, settings: str, files: Sequence[FileState]):

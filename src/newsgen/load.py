@@ -79,7 +79,8 @@ def load(
     # Every file is below site_dir: cutting the prefix is what relative_to does, without pathlib's cost.
     prefix = len(str(site_dir)) + 1
     shown = [path[prefix:].replace(os.sep, "/") for _, path, _, _ in sources]
-    chunked = DocumentChunks(MemoryStore() if chunks is None else chunks, str(settings),
+    # The files' paths are relative: the site's own folder keeps another site's chunks apart in a shared cache.
+    chunked = DocumentChunks(MemoryStore() if chunks is None else chunks, f"{site_dir}\0{settings}",
                              [(kind, name, size, mtime_ns) for (kind, _, size, mtime_ns), name in zip(sources, shown)])
     found = chunked.found(decoded)
     rest = [i for i in range(len(sources)) if i not in found]
