@@ -71,7 +71,7 @@ def test_manifests_are_kept_per_output_folder(tmp_path):
 
 
 # Thousands of pages pile up; a few archive shapes or render records do, since each weighs megabytes at a large archive.
-@pytest.mark.parametrize("table, old", [("pages", 3000), ("shapes", 10), ("renders", 10)])
+@pytest.mark.parametrize("table, old", [("pages", 3000), ("shapes", 10), ("renders", 10), ("chunks", 10)])
 def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path, table, old):
     path = tmp_path / "c.sqlite"
     with Cache(path, "code") as cache:
@@ -87,7 +87,7 @@ def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path, tab
         assert cache.table(table).get("old-2") is None
 
 
-@pytest.mark.parametrize("naming, named", [("renders", "pages"), ("documents", "bodies")])
+@pytest.mark.parametrize("naming, named", [("renders", "pages"), ("documents", "bodies"), ("chunks", "bodies")])
 def test_entries_naming_forgotten_ones_are_forgotten_with_them(tmp_path, naming, named):
     path = tmp_path / "c.sqlite"
     with Cache(path, "code") as cache:
