@@ -35,8 +35,8 @@ class DocumentChunks:
     had, the key of its document (see load), and the documents themselves.
     A file is known when its chunk's entry holds it with the same kind,
     size and time; the entry is rewritten when anything in the chunk
-    changed. `settings` names the site and what its documents depend on besides their files: the
-    chunks of other settings are kept apart.
+    changed. `settings` names the site and what its documents depend on
+    besides their files: the chunks of other settings are kept apart.
     """
 
     def __init__(self, store: Store, settings: str, files: Sequence[FileState]):
@@ -58,9 +58,12 @@ class DocumentChunks:
             if entry is None:
                 continue
             states, documents = entry
-            held = {state[1]: (n, state) for n, state in enumerate(states)}
-            hits = [(i, held[self._files[i][1]]) for i in indexes
-                    if self._files[i][1] in held and tuple(held[self._files[i][1]][1][:4]) == self._files[i]]
+            by_path = {state[1]: (n, state) for n, state in enumerate(states)}
+            hits: list[tuple[int, tuple[int, tuple]]] = []
+            for i in indexes:
+                held = by_path.get(self._files[i][1])
+                if held is not None and held[1][:4] == self._files[i]:
+                    hits.append((i, held))
             if not hits:
                 continue
             results = _results(documents, len(states), [held for _, held in hits], decoded)
@@ -78,8 +81,10 @@ class DocumentChunks:
         for chunk_key, indexes in self._chunks:
             if chunk_key in self._unchanged:
                 continue
-            states = [(*self._files[i][:2], *(self._files[i][2:] if settled[i] else (None, None)), keys[i])
-                      for i in indexes]
+            states = []
+            for i in indexes:
+                kind, shown, size, mtime_ns = self._files[i]
+                states.append((kind, shown, size, mtime_ns, keys[i]) if settled[i] else (kind, shown, None, None, keys[i]))
             documents = pickle.dumps([results[keys[i]] for i in indexes], protocol=pickle.HIGHEST_PROTOCOL)
             self._store.put(chunk_key, marshal.dumps((states, documents), _MARSHAL_FORMAT))
 
