@@ -129,15 +129,17 @@ def _shape_key(documents: Documents, shapes: Store) -> str | None:
         entities.append(found)
     known = _readable_parts(shapes.get(_PARTS_KEY))
     parts: dict[str, bytes] = {}
+    ordered = []
     for article in documents.articles:
         digest = documents.digests.get(article.path)
         if digest is None:
             return None
-        if digest not in parts:
-            parts[digest] = known.get(digest) or _article_part(article)
+        part = parts.get(digest)
+        if part is None:
+            part = parts[digest] = known.get(digest) or _article_part(article)
+        ordered.append(part)
     if parts != known:
         shapes.put(_PARTS_KEY, marshal.dumps(parts, _MARSHAL_VERSION))
-    ordered = [parts[documents.digests[article.path]] for article in documents.articles]
     return hashlib.sha256(marshal.dumps((len(documents.persons), entities, ordered), _MARSHAL_VERSION)).hexdigest()
 
 
