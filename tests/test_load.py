@@ -351,6 +351,18 @@ def test_a_file_just_written_is_not_trusted_from_its_chunk(site):
     assert tables["files"].asked == [str(site_dir / "content/articles/a.md")]
 
 
+def test_problems_found_in_a_chunk_are_reported_again_without_parsing(site):
+    site_dir = site({"content/articles/a.md": "---\ntitle: A\n---\n", "content/articles/b.md": article("B", "2024-09-22")})
+    aged(*(site_dir / "content").rglob("*.md"))
+    tables = {**cache_tables(), "documents": Asked()}
+    for _ in range(2):  # parsed, then found in the chunk without a look-up of its own
+        tables["documents"].asked = []
+        with pytest.raises(BuildFailed) as failure:
+            load_site(site_dir, **tables)
+        assert [str(p) for p in failure.value.problems] == ["content/articles/a.md:1: missing required key 'date'"]
+    assert tables["documents"].asked == []
+
+
 def test_an_unreadable_chunk_is_a_miss(site):
     site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
     aged(site_dir / "content/articles/a.md")
