@@ -14,7 +14,7 @@ import pickle
 import zlib
 from typing import Any, Mapping, Sequence
 
-from .model import Store
+from .model import Store, unmarshalled
 
 FileState = tuple[str, str, int, int]
 """A content file as load found it: its kind, its path as shown, its size and its modification time (ns)."""
@@ -106,12 +106,10 @@ def _chunks(files: Sequence[FileState]) -> list[tuple[str, list[int]]]:
 
 def _readable(stored: bytes | None) -> tuple[list, bytes] | None:
     """A chunk's entry as save() wrote it, or None when there is none or it cannot be read."""
-    if not stored:
+    entry = unmarshalled(stored)
+    if not isinstance(entry, tuple) or len(entry) != 2:
         return None
-    try:
-        states, documents = marshal.loads(stored)
-    except (ValueError, EOFError, TypeError):
-        return None
+    states, documents = entry
     if not isinstance(states, list) or not isinstance(documents, bytes) \
             or not all(isinstance(state, tuple) and len(state) == 5 for state in states):
         return None

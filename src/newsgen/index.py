@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Iterable, TypeVar
 
-from .model import Archive, Article, BuildFailed, Documents, Event, Person, Problem, Ref, Store
+from .model import Archive, Article, BuildFailed, Documents, Event, Person, Problem, Ref, Store, unmarshalled
 from .text import add_letter_weights, collation_key, known_letter_weights, name_key, slugify, sort_text
 
 Entity = TypeVar("Entity", Person, Event)
@@ -156,12 +156,7 @@ def _article_part(article: Article) -> bytes:
 
 def _readable_parts(stored: bytes | None) -> dict[str, bytes]:
     """The article hashes as _shape_key stored them; none when there are none or they cannot be read."""
-    if stored is None:
-        return {}
-    try:
-        parts = marshal.loads(stored)
-    except (ValueError, EOFError, TypeError):
-        return {}
+    parts = unmarshalled(stored)
     if not isinstance(parts, dict) or not all(isinstance(part, bytes) for part in parts.values()):
         return {}
     return parts
@@ -187,12 +182,7 @@ def _shape_of(documents: Documents, archive: Archive) -> tuple:
 
 def _readable_shape(stored: bytes | None) -> tuple | None:
     """A shape as _shape_of made it, or None when there is none or it cannot be read."""
-    if stored is None:
-        return None
-    try:
-        shape = marshal.loads(stored)
-    except (ValueError, EOFError, TypeError):
-        return None
+    shape = unmarshalled(stored)
     return shape if isinstance(shape, tuple) and len(shape) == 11 else None
 
 

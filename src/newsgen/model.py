@@ -7,6 +7,7 @@ render process pool.
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -367,6 +368,16 @@ class Store(Protocol):
 
     def keep(self, keys: Iterable[str]) -> None:
         """Say that `keys` are still in use, without reading them: the cache forgets only entries no build uses."""
+
+
+def unmarshalled(stored: bytes | None) -> Any:
+    """A value marshal wrote into a Store, or None when there is none or it cannot be read."""
+    if not stored:
+        return None
+    try:
+        return marshal.loads(stored)
+    except (ValueError, EOFError, TypeError):  # damaged: as if nothing were stored
+        return None
 
 
 class MemoryStore(dict):

@@ -7,9 +7,8 @@ whose articles are unchanged is known unchanged from this record alone.
 from __future__ import annotations
 
 import marshal
-from typing import Any
 
-from .model import Store
+from .model import Store, unmarshalled
 
 Entry = tuple[str, str, "str | None", "tuple[int, ...] | None", str, str]
 """What a render records of each page: its path, template, inputs' hash and articles read (see
@@ -63,13 +62,3 @@ class RenderRecord:
         """Record the digests the chunks are now made with: call once every page is stored."""
         if self._emptied or self._outdated:
             self._renders.put(self._key, marshal.dumps(self._digests, _RECORD_FORMAT))
-
-
-def unmarshalled(stored: bytes | None) -> Any:
-    """A value marshal wrote, or None when there is none or it cannot be read."""
-    if not stored:
-        return None
-    try:
-        return marshal.loads(stored)
-    except (ValueError, EOFError, TypeError):
-        return None
