@@ -17,6 +17,7 @@ import json
 import marshal
 import os
 import traceback
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -84,11 +85,8 @@ def render(
     _forget_if_changed(dirs, salt)
     record_key = hashlib.sha256(f"{plan.inputs_key}\0{salt}".encode()).hexdigest() if plan.inputs_key else None
     records = RenderRecord(renders, record_key, plan.article_digests) if record_key else None
-    files: list[OutputFile] = []
-    languages: set[str] = set()
-    made: list[int] = []
-    worked_out: list[int] = []
-    todo = _not_stored(outlines_of(plan.pages), salt, pages, contexts, records, files, languages, made, worked_out)
+    tally = _Tally()
+    todo = _not_stored(outlines_of(plan.pages), salt, pages, contexts, records, tally)
     problems: list[Problem] = []
     rendered = 0
     for key, result in _render_all(dirs, todo, bodies, jobs):
@@ -101,19 +99,29 @@ def render(
         raise BuildFailed(problems)
     if records:
         records.finish()
-    return Rendered(files=tuple(files), rendered=rendered, cached=len(files) - rendered,
-                    warnings=_catalogue_warnings(dirs, languages), contexts_made=len(made),
-                    inputs_made=len(worked_out))
+    return Rendered(files=tuple(tally.files), rendered=rendered, cached=len(tally.files) - rendered,
+                    warnings=_catalogue_warnings(dirs, tally.languages), contexts_made=tally.contexts_made,
+                    inputs_made=tally.inputs_made)
+
+
+@dataclass
+class _Tally:
+    """What _not_stored finds out as it goes: every page's file and language, and how many pages needed work."""
+
+    files: list[OutputFile] = field(default_factory=list)
+    languages: set[str] = field(default_factory=set)
+    inputs_made: int = 0
+    """Pages whose inputs were worked out (those not kept from the last render)."""
+    contexts_made: int = 0
+    """Pages whose context was made (those whose key could not be found from their inputs)."""
 
 
 def _not_stored(outlines: Sequence[PageOutline], salt: str, pages: Store, contexts: Store, records: RenderRecord | None,
-                files: list[OutputFile], languages: set[str], made: list[int],
-                worked_out: list[int]) -> Iterator[tuple[str, Page]]:
+                tally: _Tally) -> Iterator[tuple[str, Page]]:
     """The pages of `outlines` whose key is not in `pages`, with their keys.
 
-    Every page's OutputFile goes to `files` and its language to `languages`;
-    the position of each page whose inputs had to be worked out goes to
-    `worked_out`, and of each page whose context had to be made to `made`.
+    Every page's OutputFile and language go to `tally`, which counts the
+    pages whose inputs had to be worked out and whose contexts had to be made.
 
     Pages are taken a chunk at a time. A page that the last render of the
     same plan (`records`) holds at its place, with the same path and
@@ -127,7 +135,7 @@ def _not_stored(outlines: Sequence[PageOutline], salt: str, pages: Store, contex
         stored, last = records.chunk(start // _CHUNK) if records else (None, None)
         kept = [_kept(last, n, outline) for n, outline in enumerate(chunk)]
         todo = [n for n, entry in enumerate(kept) if entry is None]
-        worked_out.extend(start + n for n in todo)
+        tally.inputs_made += len(todo)
         recipes = {n: chunk[n].recipe() for n in todo}
         inputs = {n: recipe.inputs() for n, recipe in recipes.items()}
         hashes = {n: found[0] for n, found in inputs.items() if found is not None}
@@ -146,7 +154,7 @@ def _not_stored(outlines: Sequence[PageOutline], salt: str, pages: Store, contex
             if n in hashes and hashed != known[n]:
                 contexts.put(hashes[n], "\0".join(hashed).encode())
             known[n], keys[n] = hashed, page_key(salt, recipe.template, recipe.relpath, hashed[0])
-            made.append(start + n)
+            tally.contexts_made += 1
         done |= pages.present(keys[n] for n in cooked)
         # The last render's pages are still in use: the cache must not forget them as untouched.
         pages.keep(entry[4] for entry in kept if entry is not None)
@@ -155,8 +163,8 @@ def _not_stored(outlines: Sequence[PageOutline], salt: str, pages: Store, contex
                    for n, (outline, entry) in enumerate(zip(chunk, kept))]
         if records:
             records.save(start // _CHUNK, entries, stored)
-        files.extend(OutputFile(entry[0], entry[4]) for entry in entries)
-        languages.update(entry[5] for entry in entries)
+        tally.files.extend(OutputFile(entry[0], entry[4]) for entry in entries)
+        tally.languages.update(entry[5] for entry in entries)
         yield from ((keys[n], page) for n, page in cooked.items() if keys[n] not in done)
 
 
