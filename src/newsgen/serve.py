@@ -35,6 +35,7 @@ from .cache import CACHE_DIR
 from .config import CONFIG_FILE, SOURCE_FOLDERS, load_config
 from .mediatypes import media_type
 from .model import BuildFailed, BuildReport, ToolFailed, UsageError
+from .text import is_contained
 
 PREVIEW_DIR = "preview"
 """The preview's folder below the site's cache folder."""
@@ -380,7 +381,9 @@ def _response(preview: Preview, raw_path: str, query: str) -> tuple[int, dict[st
     """Status, headers and body answering a GET of `raw_path`; to be called while reading the preview."""
     path = unquote(raw_path)
     base = preview.base_path
-    if "\0" in path or "\\" in path or any(part in ("..", ".") for part in path.split("/")):
+    # A URL may have empty parts ("//"), unlike a path inside the site; it must not hold a NUL.
+    parts = "/".join(part for part in path.split("/") if part)
+    if "\0" in path or (parts and not is_contained(parts)):
         return _text(403, "refused: the path leaves the site")
     if not path.startswith(base):
         if path in ("/", "", base[:-1]):
