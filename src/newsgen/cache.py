@@ -22,10 +22,10 @@ CACHE_FILE = "cache.sqlite"
 SCHEMA = 5
 
 TABLES = ("files", "documents", "chunks", "bodies", "letters", "shapes", "contexts", "pages", "renders", "builds")
-"""The memo tables: file stat -> content hash, parsed documents, the same a chunk of files at a time
-with their stats, article HTML, the collation
-weights of letters, the archive's shape by what it is made from, page inputs -> context hash,
-rendered pages, the last render of each plan, and the last build into each output folder."""
+"""The memo tables: file stat -> content hash, parsed documents, the same a chunk of files at a
+time with the files' stats, article HTML, the collation weights of letters, the archive's shape by
+what it is made from, page inputs -> context hash, rendered pages, the last render of each plan,
+and the last build into each output folder."""
 
 
 class Cache:
@@ -172,8 +172,8 @@ class Cache:
 _DEFAULT_SLACK = 1000
 _SLACK = {"shapes": 3, "renders": 3, "chunks": 3}
 # Entries that name others' keys and are trusted without looking them up: a render's record names pages
-# and contexts, a document (alone or in a chunk) its article's HTML. Once untouched ones of those are forgotten, so are the
-# untouched entries naming them.
+# and contexts, a document (alone or in a chunk) its article's HTML. Once untouched ones of those are
+# forgotten, so are the untouched entries naming them.
 _NAMING = {"renders": ("pages", "contexts"), "documents": ("bodies",), "chunks": ("bodies",)}
 
 
