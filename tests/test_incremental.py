@@ -346,3 +346,31 @@ def test_random_changes_one_after_another_give_the_cold_build(tmp_path, seed, mo
         cold = tmp_path / f"cold{step}"
         build(site_dir, cold, jobs=1, use_cache=False)
         assert tree(site_dir / "public") == tree(cold), f"after step {step}: {kind}"
+
+
+def test_an_edit_decodes_only_the_documents_of_the_pages_it_reaches(tmp_path, monkeypatch):
+    # 64 articles, four a month, in chunks of about four files: laying the site out reads their heads alone.
+    monkeypatch.setattr(document_chunks, "CHUNK_FILES", 4)
+    site_dir = tmp_path / "site"
+    for n in range(64):
+        path = site_dir / f"content/articles/{2010 + n // 48}/{n // 4 % 12 + 1:02d}/a{n:02d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(article(f"Bài {n}", f"{2010 + n // 48}-{n // 4 % 12 + 1:02d}-{n % 4 + 10}"), encoding="utf-8")
+    age_the_new(site_dir / "content", 3600)
+    decoded = []
+    decode = document_chunks._ChunkDocuments._decode
+    monkeypatch.setattr(document_chunks._ChunkDocuments, "_decode",
+                        lambda chunk, group: decoded.append(group) or decode(chunk, group))
+    build(site_dir, jobs=1, base_url="https://example.org/")
+    chunks = sqlite3.connect(site_dir / ".newsgen/cache.sqlite").execute("SELECT count(*) FROM chunks").fetchone()[0]
+    assert chunks > 8 and decoded == []  # a cold build parses every file
+
+    edited = site_dir / "content/articles/2010/03/a09.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMột câu mới.\n", encoding="utf-8")
+    age_the_new(site_dir / "content", 600)
+    again = build(site_dir, jobs=1, base_url="https://example.org/")
+    assert (again.documents_parsed, again.pages_rendered) == (1, 1)
+    # The edited file's chunk, rewritten, and those of the articles shown beside it on the list pages made again.
+    assert 0 < len(decoded) <= chunks // 4
+    build(site_dir, tmp_path / "cold", jobs=1, base_url="https://example.org/", use_cache=False)
+    assert tree(site_dir / "public") == tree(tmp_path / "cold")

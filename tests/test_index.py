@@ -1,6 +1,7 @@
 """Stage 2, index: names resolved to persons and events, articles grouped in time order."""
 
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from newsgen import index as index_module
 from newsgen import text
 from newsgen.index import index
-from newsgen.model import BuildFailed, MemoryStore
+from newsgen.model import Articles, BuildFailed, Deferred, MemoryStore
 
 from conftest import archive_of, article, load_site, write_files
 
@@ -219,6 +220,18 @@ def test_an_archive_taken_from_its_stored_shape_equals_the_one_worked_out(site, 
     assert calls == [1] and len(shapes) == 2  # the shape, and what index read of each article
     assert again == first == index(documents)
     assert [type(e).__name__ for e in again.events] == ["Event"] * 3
+
+
+def test_an_archive_of_a_known_shape_is_made_without_reading_an_article(site):
+    documents = load_site(site(SHAPED_SITE))
+    shapes = MemoryStore()
+    first = index(documents, shapes=shapes)
+    read = []
+    deferred = Articles(Deferred(head, lambda n: read.append(n) or documents.articles[n], n)
+                        for n, head in enumerate(documents.articles.heads))
+    again = index(replace(documents, articles=deferred), shapes=shapes)
+    assert read == [] and again.articles.heads == first.articles.heads
+    assert again == first and len(read) == len(documents.articles)
 
 
 def test_what_index_reads_of_an_article_is_worked_out_again_only_when_the_article_changed(tmp_path, monkeypatch):

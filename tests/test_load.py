@@ -370,11 +370,47 @@ def test_an_unreadable_chunk_is_a_miss(site):
     first = load_site(site_dir, **tables)
     stat = (site_dir / "content/articles/a.md").stat()
     state = ("article", "content/articles/a.md", stat.st_size, stat.st_mtime_ns, first.digests["content/articles/a.md"])
-    for damaged in (b"not marshal", marshal.dumps(([state], b"not a pickle")), marshal.dumps(([state], pickle.dumps([])))):
+    unheaded = pickle.dumps([None])
+    for damaged in (b"not marshal", marshal.dumps(([state], pickle.dumps([]))),
+                    marshal.dumps(([state], b"not a pickle", [pickle.dumps([])]), 4),
+                    marshal.dumps(([state], unheaded, [b"not a pickle"]), 4),
+                    marshal.dumps(([state], unheaded, [pickle.dumps([])]), 4),
+                    marshal.dumps(([state], unheaded, []), 4)):
         for key in tables["chunks"]:
             tables["chunks"][key] = damaged
         again = load_site(site_dir, **tables)
         assert again.articles == first.articles and again.cached == 1
+
+
+def test_articles_found_in_their_chunks_are_decoded_only_when_read(site, monkeypatch):
+    monkeypatch.setattr(document_chunks, "CHUNK_FILES", 4)
+    site_dir = site({f"content/articles/{n:02d}.md": article(f"Bài {n}", f"2024-09-{n + 1:02d}") for n in range(16)})
+    aged(*(site_dir / "content").rglob("*.md"))
+    tables = cache_tables()
+    first = load_site(site_dir, **tables)
+    decoded = []
+    decode = document_chunks._ChunkDocuments._decode
+    monkeypatch.setattr(document_chunks._ChunkDocuments, "_decode",
+                        lambda chunk, group: decoded.append(group) or decode(chunk, group))
+    again = load_site(site_dir, **tables)
+    assert again.articles.heads == first.articles.heads and decoded == []
+    assert again.articles[5].title == "Bài 5" and len(decoded) == 1
+    assert again.articles == first.articles and len(decoded) == len(tables["chunks"]) > 2
+
+
+def test_a_document_that_cannot_be_read_when_needed_fails_the_build_naming_its_file(site):
+    # The cache checks every entry's bytes, so only a bug can store documents that do not unpickle.
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    aged(site_dir / "content/articles/a.md")
+    tables = cache_tables()
+    load_site(site_dir, **tables)
+    for key, value in list(tables["chunks"].items()):
+        states, heads, _ = marshal.loads(value)
+        tables["chunks"][key] = marshal.dumps((states, heads, [b"not a pickle"]), 4)
+    again = load_site(site_dir, **tables)
+    with pytest.raises(BuildFailed) as failure:
+        again.articles[0]
+    assert str(failure.value).startswith("content/articles/a.md:1: its document in the build cache cannot be read")
 
 
 def test_a_second_load_parses_nothing_and_gives_the_same_documents(site):

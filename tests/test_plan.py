@@ -2,6 +2,7 @@
 feeds, sitemaps and the data pages carry for search engines."""
 
 import gc
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -10,7 +11,7 @@ from newsgen import structured
 from newsgen.config import Permalinks, SiteConfig
 from newsgen.index import index
 from newsgen import plan as plan_module
-from newsgen.model import BuildFailed, MemoryStore, PageRecipe
+from newsgen.model import Articles, BuildFailed, Deferred, MemoryStore, PageRecipe
 from newsgen.plan import Links, plan
 
 from conftest import archive_of, article, load_site
@@ -449,6 +450,21 @@ def test_laying_out_a_site_makes_no_page_recipe_until_one_is_asked_for(small_sit
     assert article_page.recipe().make_context()["article"]["title"] == "Thăm Cuba" and made == [article_page.relpath]
     # Every page a cold build renders, feeds and sitemaps included, is made from its outline alone.
     assert [page.relpath for page in site_plan.pages] == [o.relpath for o in site_plan.pages.outlines] == made[1:]
+
+
+def test_laying_out_a_site_reads_only_its_articles_heads(small_site):
+    archive = archive_of(small_site)
+    read = []
+    deferred = Articles(Deferred(head, lambda n: read.append(n) or archive.articles[n], n)
+                        for n, head in enumerate(archive.articles.heads))
+    site_plan = plan(replace(archive, articles=deferred), SiteConfig(base_url="https://example.org/"),
+                     now=datetime(2024, 10, 3, tzinfo=timezone.utc))
+    assert read == [] and len(site_plan.pages.outlines) > len(archive.articles)
+    article_page = next(o for o in site_plan.pages.outlines if o.relpath == "2024/09/tham-cuba/index.html")
+    assert article_page.recipe().make_context()["article"]["title"] == "Thăm Cuba"
+    # The article itself, and the one related to it, whose card its page shows.
+    place = [head.path for head in archive.articles.heads].index("content/articles/a.md")
+    assert sorted(read) == sorted([place, *archive.related[place]]) and len(read) == 2
 
 
 def test_a_plan_let_go_of_is_freed_at_once_not_left_to_the_garbage_collector(small_site):

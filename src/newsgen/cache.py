@@ -19,7 +19,7 @@ CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
 
 # Raise when the tables' layout or the meaning of their keys changes.
-SCHEMA = 5
+SCHEMA = 6
 
 TABLES = ("files", "documents", "chunks", "bodies", "letters", "shapes", "contexts", "pages", "renders", "builds")
 """The memo tables: file stat -> content hash, parsed documents, the same a chunk of files at a

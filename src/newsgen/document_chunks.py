@@ -14,7 +14,7 @@ import pickle
 import zlib
 from typing import Any, Mapping, Sequence
 
-from .model import Store, unmarshalled
+from .model import Article, ArticleHead, BuildFailed, Deferred, Problem, Store, head_of, unmarshalled
 
 FileState = tuple[str, str, int, int]
 """A content file as load found it: its kind, its path as shown, its size and its modification time (ns)."""
@@ -24,6 +24,9 @@ Result = tuple[Any, tuple]
 CHUNK_FILES = 1024
 """The files of a chunk, on average. A chunk ends after each file whose path hashes to a multiple of it,
 so adding or removing a file changes its own chunk alone, not every chunk after it."""
+# Documents pickled together: reading one unpickles its group, and an edit's pages read a few dozen
+# articles, spread over a dozen chunks. Unpickled together, a group shares its classes and time zones.
+_GROUP = 32
 # marshal's newest format writes a string shared by many files (a kind) once.
 _MARSHAL_FORMAT = 4
 
@@ -32,7 +35,9 @@ class DocumentChunks:
     """The documents load made of `files` before, a chunk at a time, in `store`.
 
     Each chunk's entry holds, for each of its files, the size and time it
-    had, the key of its document (see load), and the documents themselves.
+    had and the key of its document (see load); the heads of its clean
+    articles; and the documents themselves, pickled apart from the heads and
+    in small groups, so that they are unpickled only when read.
     A file is known when its chunk's entry holds it with the same kind,
     size and time; the entry is rewritten when anything in the chunk
     changed. `settings` names the site and what its documents depend on
@@ -49,7 +54,8 @@ class DocumentChunks:
     def found(self, decoded: Mapping[str, Result] | None = None) -> dict[int, tuple[str, Result]]:
         """The key and result of each file its chunk holds unchanged, by the file's place in `files`.
 
-        Documents `decoded` holds by key are taken from there, not unpickled again.
+        A clean article (no problems) comes as a Deferred: its chunk's documents are unpickled
+        only when one of them is first read. Results `decoded` holds by key are taken from there.
         """
         stored = self._store.get_many(key for key, _ in self._chunks)
         found: dict[int, tuple[str, Result]] = {}
@@ -57,20 +63,18 @@ class DocumentChunks:
             entry = _readable(stored.get(chunk_key))
             if entry is None:
                 continue
-            states, documents = entry
+            states, heads, pickled = entry
             by_path = {state[1]: (n, state) for n, state in enumerate(states)}
-            hits: list[tuple[int, tuple[int, tuple]]] = []
+            hits: list[tuple[int, int, str]] = []
             for i in indexes:
                 held = by_path.get(self._files[i][1])
                 if held is not None and held[1][:4] == self._files[i]:
-                    hits.append((i, held))
-            if not hits:
-                continue
-            results = _results(documents, len(states), [held for _, held in hits], decoded)
+                    hits.append((i, held[0], held[1][4]))
+            results = _results(hits, heads, _ChunkDocuments(pickled, states), decoded)
             if results is None:
                 continue
-            for (i, (_, state)), result in zip(hits, results):
-                found[i] = (state[4], result)
+            for (i, _, key), result in zip(hits, results):
+                found[i] = (key, result)
             if len(hits) == len(indexes) == len(states):
                 self._unchanged.add(chunk_key)
         return found
@@ -85,8 +89,65 @@ class DocumentChunks:
             for i in indexes:
                 kind, shown, size, mtime_ns = self._files[i]
                 states.append((kind, shown, size, mtime_ns, keys[i]) if settled[i] else (kind, shown, None, None, keys[i]))
-            documents = pickle.dumps([results[keys[i]] for i in indexes], protocol=pickle.HIGHEST_PROTOCOL)
-            self._store.put(chunk_key, marshal.dumps((states, documents), _MARSHAL_FORMAT))
+            documents = [(value.article() if type(value) is Deferred else value, problems)
+                         for value, problems in (results[keys[i]] for i in indexes)]
+            heads = [head_of(value) if isinstance(value, Article) and not problems else None
+                     for value, problems in documents]
+            groups = [pickle.dumps(documents[start:start + _GROUP], protocol=pickle.HIGHEST_PROTOCOL)
+                      for start in range(0, len(documents), _GROUP)]
+            self._store.put(chunk_key, marshal.dumps(
+                (states, pickle.dumps(heads, protocol=pickle.HIGHEST_PROTOCOL), groups), _MARSHAL_FORMAT))
+
+
+class _ChunkDocuments:
+    """A chunk's documents, each group of them unpickled when the first of its documents is read."""
+
+    __slots__ = ("_groups", "_states", "_decoded")
+
+    def __init__(self, groups: list[bytes], states: list[tuple]):
+        self._groups = groups
+        self._states = states
+        self._decoded: dict[int, list[Result] | None] = {}
+
+    @property
+    def count(self) -> int:
+        """How many files the chunk holds."""
+        return len(self._states)
+
+    def result(self, place: int) -> Result | None:
+        """What load made of the chunk's file at `place`; None when it cannot be read."""
+        found = self._group(place // _GROUP)
+        return None if found is None else found[place % _GROUP]
+
+    def document(self, place: int) -> Any:
+        """The document of the chunk's file at `place`, for a Deferred.
+
+        Raises BuildFailed when it cannot be read after all: its heads could be,
+        and the cache checks every entry's bytes, so only a bug gets here.
+        """
+        found = self.result(place)
+        if found is None:
+            raise BuildFailed([Problem(self._states[place][1], 1, "its document in the build cache cannot be read: "
+                                                                   "delete the .newsgen folder and build again")])
+        return found[0]
+
+    def _group(self, group: int) -> list[Result] | None:
+        if group not in self._decoded:
+            self._decoded[group] = self._decode(group)
+        return self._decoded[group]
+
+    def _decode(self, group: int) -> list[Result] | None:
+        """The results of one group, unpickled; None when they cannot be read."""
+        try:
+            results = pickle.loads(self._groups[group])
+        except Exception:  # an unreadable entry is a miss, never a failure
+            return None
+        expected = min(_GROUP, self.count - group * _GROUP)
+        return results if isinstance(results, list) and len(results) == expected else None
+
+
+def _groups_of(count: int) -> int:
+    return -(-count // _GROUP)
 
 
 def _chunks(files: Sequence[FileState]) -> list[tuple[str, list[int]]]:
@@ -104,28 +165,42 @@ def _chunks(files: Sequence[FileState]) -> list[tuple[str, list[int]]]:
     return chunks
 
 
-def _readable(stored: bytes | None) -> tuple[list, bytes] | None:
+def _readable(stored: bytes | None) -> tuple[list, bytes, list[bytes]] | None:
     """A chunk's entry as save() wrote it, or None when there is none or it cannot be read."""
     entry = unmarshalled(stored)
-    if not isinstance(entry, tuple) or len(entry) != 2:
+    if not isinstance(entry, tuple) or len(entry) != 3:
         return None
-    states, documents = entry
-    if not isinstance(states, list) or not isinstance(documents, bytes) \
+    states, heads, documents = entry
+    if not isinstance(states, list) or not isinstance(heads, bytes) or not isinstance(documents, list) \
+            or len(documents) != _groups_of(len(states)) or not all(isinstance(group, bytes) for group in documents) \
             or not all(isinstance(state, tuple) and len(state) == 5 for state in states):
         return None
-    return states, documents
+    return states, heads, documents
 
 
-def _results(documents: bytes, count: int, hits: list[tuple[int, tuple]],
+def _results(hits: list[tuple[int, int, str]], pickled_heads: bytes, documents: _ChunkDocuments,
              decoded: Mapping[str, Result] | None) -> list[Result] | None:
-    """The results of the `hits` (place in the chunk, state) of a chunk of `count` files: from `decoded` when
-    it holds every one, else from the chunk's `documents` unpickled; None when those cannot be read."""
-    if decoded is not None and all(state[4] in decoded for _, state in hits):
-        return [decoded[state[4]] for _, state in hits]
+    """The results of the `hits` (place in `files`, place in the chunk, key) of a chunk: from `decoded` when it
+    holds them, as Deferreds for clean articles, else from the chunk's documents; None when unreadable."""
+    if not hits:
+        return None
+    if decoded is not None and all(key in decoded for _, _, key in hits):
+        return [decoded[key] for _, _, key in hits]
     try:
-        results = pickle.loads(documents)
+        heads = pickle.loads(pickled_heads)
     except Exception:  # an unreadable entry is a miss, never a failure
         return None
-    if not isinstance(results, list) or len(results) != count:
+    if not isinstance(heads, list) or len(heads) != documents.count \
+            or not all(head is None or type(head) is ArticleHead for head in heads):
         return None
-    return [results[n] for n, _ in hits]
+    found = []
+    for _, n, key in hits:
+        result = decoded.get(key) if decoded is not None else None
+        if result is None and heads[n] is not None:
+            result = (Deferred(heads[n], documents.document, n), ())
+        elif result is None:  # not a clean article: its problems are reported, or it is a person or an event
+            result = documents.result(n)
+            if result is None:
+                return None
+        found.append(result)
+    return found

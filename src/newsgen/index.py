@@ -60,7 +60,9 @@ def index(documents: Documents, letters: Store | None = None, shapes: Store | No
 def _worked_out(documents: Documents) -> Archive:
     """The archive of `documents`, every name resolved and every list sorted afresh."""
     problems: list[Problem] = []
-    articles = tuple(sorted(documents.articles, key=lambda a: (a.date, a.path), reverse=True))
+    heads = documents.articles.heads
+    articles = documents.articles.reordered(
+        sorted(range(len(heads)), key=lambda n: (heads[n].date, heads[n].path), reverse=True))
 
     persons, article_persons = _resolve(
         "person", documents.persons, [a.persons for a in articles], Person, problems)
@@ -130,13 +132,13 @@ def _shape_key(documents: Documents, shapes: Store) -> str | None:
     known = _readable_parts(shapes.get(_PARTS_KEY))
     parts: dict[str, bytes] = {}
     ordered = []
-    for article in documents.articles:
-        digest = documents.digests.get(article.path)
+    for n, head in enumerate(documents.articles.heads):
+        digest = documents.digests.get(head.path)
         if digest is None:
             return None
         part = parts.get(digest)
         if part is None:
-            part = parts[digest] = known.get(digest) or _article_part(article)
+            part = parts[digest] = known.get(digest) or _article_part(documents.articles[n])
         ordered.append(part)
     if parts != known:
         shapes.put(_PARTS_KEY, marshal.dumps(parts, _MARSHAL_VERSION))
@@ -167,10 +169,10 @@ def _shape_of(documents: Documents, archive: Archive) -> tuple:
 
     An entity only named in articles is kept as its id and name, all it is made of.
     """
-    article_at = {id(a): n for n, a in enumerate(documents.articles)}
+    article_at = {id(head): n for n, head in enumerate(documents.articles.heads)}
     entity_at = {id(e): n for n, e in enumerate(itertools.chain(documents.persons, documents.events))}
     return (
-        [article_at[id(a)] for a in archive.articles],
+        [article_at[id(head)] for head in archive.articles.heads],
         [entity_at.get(id(e), (e.id, e.name)) for e in archive.persons],
         [entity_at.get(id(e), (e.id, e.name)) for e in archive.events],
         archive.article_persons, archive.article_events,
@@ -192,7 +194,7 @@ def _archive_of_shape(documents: Documents, shape: tuple, key: str) -> Archive:
      person_articles, event_articles, event_parent, event_children, months, related) = shape
     entities = (*documents.persons, *documents.events)
     return Archive(
-        articles=tuple(documents.articles[n] for n in order),
+        articles=documents.articles.reordered(order),
         persons=tuple(entities[p] if isinstance(p, int) else Person(id=p[0], name=p[1]) for p in person_places),
         events=tuple(entities[e] if isinstance(e, int) else Event(id=e[0], name=e[1]) for e in event_places),
         article_persons=article_persons,

@@ -22,7 +22,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .config import CONTENT_FOLDERS, SiteConfig
 from .document_chunks import DocumentChunks
-from .model import Article, BuildFailed, Documents, Event, MemoryStore, Person, Problem, Ref, Role, StaticFile, Store
+from .model import (Article, ArticleHead, Articles, BuildFailed, Deferred, Documents, Event, MemoryStore, Person, Problem,
+                    Ref, Role, StaticFile, Store)
 from .structured import xml_safe
 from .text import is_slug, slugify
 from .workers import useful_jobs, worker_pool
@@ -62,7 +63,8 @@ def load(
     hash); article HTML goes to `bodies`, keyed by Article.body. `chunks`
     holds the same results a thousand files to an entry, with each file's
     time and size (see document_chunks): files unchanged by those are found
-    there first, at one look-up per chunk. Parsing
+    there first, at one look-up per chunk, and their articles are decoded
+    only when read (Documents.articles is an Articles). Parsing
     fans out over `jobs` processes when there is enough of it. `sources` is
     content_files(site_dir) when the caller has already listed them.
     `decoded` holds parse results an earlier load in this process left there,
@@ -97,7 +99,7 @@ def load(
     results.update(_cached(documents.get_many(keys[i] for i in rest if keys[i] not in results)))
     # Each stored article's HTML is stored too: load stores it first, and the cache forgets untouched
     # documents whenever it forgets untouched bodies. Looking every body up cost 0.4 s at 100,000 articles.
-    bodies.keep(value.body for value, _ in results.values() if isinstance(value, Article))
+    bodies.keep(_head(value).body for value, _ in results.values() if isinstance(value, (Article, Deferred)))
     misses = [i for i, key in enumerate(keys) if key not in results]
     # Holding every missed file's bytes at once would grow with the archive: workers read them.
     work = [(sources[i][0], shown[i], Path(sources[i][1]).stem, sources[i][1], settings) for i in misses]
@@ -123,7 +125,7 @@ def load(
         raise BuildFailed(problems)
     values = [value for value, _ in ordered]
     return Documents(
-        articles=tuple(v for v in values if isinstance(v, Article) and (drafts or not v.draft)),
+        articles=Articles(v for v in values if isinstance(v, (Article, Deferred)) and (drafts or not _head(v).draft)),
         persons=tuple(v for v in values if isinstance(v, Person)),
         events=tuple(v for v in values if isinstance(v, Event)),
         static_files=static_files(theme_dir / "static", site_dir / "static"),
@@ -131,6 +133,11 @@ def load(
         cached=len(sources) - len(misses),
         digests=dict(zip(shown, keys)),
     )
+
+
+def _head(value: Article | Deferred) -> Article | ArticleHead:
+    """What an article gives of its head without being decoded: its head, or itself."""
+    return value.head if type(value) is Deferred else value
 
 
 # A file changed twice within the file system's time resolution keeps its

@@ -11,7 +11,7 @@ import marshal
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, overload
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Protocol, Sequence, overload
 
 
 @dataclass(frozen=True, order=True)
@@ -77,6 +77,97 @@ class Article:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+class ArticleHead(NamedTuple):
+    """What a build reads of every article, known without its document being decoded.
+
+    Laying out the site, sorting the archive and keeping the articles' HTML
+    in the cache read only these; the rest of an article is read only for
+    the pages rendered.
+    """
+
+    path: str
+    slug: str
+    date: datetime
+    updated: datetime | None
+    draft: bool
+    body: str
+
+
+def head_of(article: Article) -> ArticleHead:
+    """The head of `article`."""
+    return ArticleHead(article.path, article.slug, article.date, article.updated, article.draft, article.body)
+
+
+class Deferred:
+    """An article not decoded yet: its head, and `document(place)`, which decodes it (once, for all its holders)."""
+
+    __slots__ = ("head", "_document", "_place")
+
+    def __init__(self, head: ArticleHead, document: Callable[[int], Article], place: int):
+        self.head = head
+        self._document = document
+        self._place = place
+
+    def article(self) -> Article:
+        """The article itself."""
+        return self._document(self._place)
+
+
+class Articles(Sequence[Article]):
+    """Articles in order, each decoded when first read, with the heads of all of them at hand (`heads`).
+
+    An edit of one article of 100,000 renders a few pages: decoding every
+    article to lay the site out took a second, reading their heads a twentieth of it.
+    """
+
+    __slots__ = ("_items", "heads")
+
+    def __init__(self, items: Iterable[Article | Deferred] = ()):
+        self._items = list(items)
+        self.heads: tuple[ArticleHead, ...] = tuple(
+            item.head if type(item) is Deferred else head_of(item) for item in self._items)
+
+    def reordered(self, order: Iterable[int]) -> "Articles":
+        """The same articles (decoded or not) in `order`, given as places in this sequence."""
+        order = list(order)
+        moved = Articles.__new__(Articles)
+        moved._items = [self._items[n] for n in order]
+        moved.heads = tuple([self.heads[n] for n in order])
+        return moved
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Article, ...]: ...
+    def __getitem__(self, index: int | slice) -> Article | tuple[Article, ...]:
+        if isinstance(index, slice):
+            return tuple(self._decoded(n) for n in range(*index.indices(len(self._items))))
+        return self._decoded(index)
+
+    def _decoded(self, index: int) -> Article:
+        item = self._items[index]
+        if type(item) is Deferred:
+            item = self._items[index] = item.article()
+        return item
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self._decoded(n) for n in range(len(self._items)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and not isinstance(other, str) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a tuple of the same articles, which hashes
+
+    def __repr__(self) -> str:
+        return f"Articles({len(self._items)} articles)"
+
+    def __reduce__(self) -> tuple:
+        return Articles, (tuple(self),)
+
+
 @dataclass(frozen=True)
 class Person:
     """A person, from `content/persons/<id>.md` or only named in articles (path None)."""
@@ -125,7 +216,8 @@ class StaticFile:
 class Documents:
     """Everything `load` read from a site folder."""
 
-    articles: tuple[Article, ...]
+    articles: Articles
+    """The articles, in the order of their files; a tuple is taken as the Articles of it."""
     persons: tuple[Person, ...]
     events: tuple[Event, ...]
     static_files: tuple[StaticFile, ...] = ()
@@ -137,6 +229,9 @@ class Documents:
     """For each content file read (by its path, as in Article.path), a hash of everything its document
     was made from: equal hashes, equal documents. Plan uses them to know which pages an edit can reach."""
 
+    def __post_init__(self) -> None:
+        _take_as_articles(self)
+
 
 @dataclass(frozen=True)
 class Archive:
@@ -146,7 +241,8 @@ class Archive:
     indexes into it, oldest first (time order).
     """
 
-    articles: tuple[Article, ...]
+    articles: Articles
+    """Newest first; a tuple is taken as the Articles of it."""
     persons: tuple[Person, ...]
     events: tuple[Event, ...]
     article_persons: tuple[tuple[str, ...], ...]
@@ -164,6 +260,14 @@ class Archive:
     shape: str | None = field(default=None, compare=False)
     """A hash of everything the archive is made from besides what passes through from articles'
     documents untouched (their text, title, summary …); None when unknown."""
+
+    def __post_init__(self) -> None:
+        _take_as_articles(self)
+
+
+def _take_as_articles(value: Documents | Archive) -> None:
+    if not isinstance(value.articles, Articles):
+        object.__setattr__(value, "articles", Articles(value.articles))
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class PageInputs:
         if found is None:
             archive = self.archive
             found = self._cards[i] = digest((
-                self._document(archive.articles[i].path),
+                self._document(archive.articles.heads[i].path),
                 [(pid, self.person_by_id[pid].name) for pid in archive.article_persons[i]],
                 [(eid, self.event_by_id[eid].name) for eid in archive.article_events[i]],
             ))
@@ -117,7 +117,7 @@ class PageInputs:
         """A person's own part of their pages: item, first and last coverage, and the events listed (first page only)."""
         indexes = self.archive.person_articles.get(person.id, ())
         ends = (indexes[0], indexes[-1]) if indexes else ()
-        return (self.person_item(person.id), [self.archive.articles[i].date.isoformat() for i in ends],
+        return (self.person_item(person.id), [self.archive.articles.heads[i].date.isoformat() for i in ends],
                 [self.event_item(eid) for eid in event_ids])
 
     def event(self, event: Event, ancestors: Sequence[str], person_ids: Sequence[str]) -> tuple:

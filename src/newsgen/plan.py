@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from . import structured
 from .config import CONFIG_FILE, SiteConfig
-from .model import (Archive, Article, BuildFailed, Event, Inputs, PageOutline, PageRecipe, Person, Plan, PlannedPages,
+from .model import (Archive, ArticleHead, BuildFailed, Event, Inputs, PageOutline, PageRecipe, Person, Plan, PlannedPages,
                     Problem)
 from .page_inputs import PageInputs, Unknown, digest
 from .text import initial_letter, sort_text
@@ -99,7 +99,9 @@ class _Planner:
         self.problems: list[Problem] = []
         self.person_by_id = {p.id: p for p in archive.persons}
         self.event_by_id = {e.id: e for e in archive.events}
-        self.article_dirs = [self._article_dir(a) for a in archive.articles]
+        # What laying out reads of each article: its head. Articles are decoded only for the pages made.
+        self.heads = archive.articles.heads
+        self.article_dirs = [self._article_dir(head) for head in self.heads]
         # Views that depend on a page only through its link prefix, made once per prefix;
         # those made per article are forgotten past _MEMO_LIMIT, so they do not fill memory.
         self.entity_links: dict[tuple[str, str, str], dict] = {}
@@ -119,10 +121,10 @@ class _Planner:
         latest = self._lastmod(everything)
         self._list("home", "", everything, "index.html", origin="the home page", lastmod=latest,
                    inputs=lambda here: None)
-        for i, article in enumerate(archive.articles):
+        for i, head in enumerate(self.heads):
             relpath = self.article_dirs[i] + "index.html"
-            self._outline(relpath, "article.html", article.path, functools.partial(self._article_page, relpath, i),
-                          lastmod=article.updated or article.date)
+            self._outline(relpath, "article.html", head.path, functools.partial(self._article_page, relpath, i),
+                          lastmod=head.updated or head.date)
         self._add(self.permalinks.persons + "index.html", "persons.html", "the persons list", kind="persons",
                   title="Nhân vật", lastmod=latest,
                   persons=self._persons_index, inputs=self.inputs.persons_index)
@@ -159,7 +161,7 @@ class _Planner:
         return Plan(pages=PlannedPages(pages), static_files=archive.static_files, warnings=tuple(warnings),
                     search_bundle=SEARCH_BUNDLE if self.config.search else None,
                     inputs_key=self._inputs_key(),
-                    article_digests=tuple(map(archive.digests.get, [a.path for a in archive.articles])))
+                    article_digests=tuple(map(archive.digests.get, [head.path for head in self.heads])))
 
     def _inputs_key(self) -> str | None:
         """Plan.inputs_key: what pages' inputs read besides articles' documents, all fixed by these.
@@ -172,9 +174,9 @@ class _Planner:
 
     # -- paths ---------------------------------------------------------
 
-    def _article_dir(self, article: Article) -> str:
-        d = article.date
-        return self.permalinks.article.format(year=d.year, month=f"{d.month:02d}", day=f"{d.day:02d}", slug=article.slug)
+    def _article_dir(self, head: ArticleHead) -> str:
+        d = head.date
+        return self.permalinks.article.format(year=d.year, month=f"{d.month:02d}", day=f"{d.day:02d}", slug=head.slug)
 
     def _person_dir(self, person_id: str) -> str:
         return self.permalinks.person.format(id=person_id)
@@ -205,8 +207,8 @@ class _Planner:
 
     def _latest(self, indexes: Sequence[int]) -> datetime | None:
         """The last time any of these articles was published or corrected."""
-        articles = self.archive.articles
-        return max((articles[i].updated or articles[i].date for i in indexes), default=None)
+        heads = self.heads
+        return max((heads[i].updated or heads[i].date for i in indexes), default=None)
 
     def _lastmod(self, indexes: Sequence[int]) -> datetime | None:
         """The date the sitemap gives a page of these articles: None without a base_url, hence without a sitemap."""
@@ -566,7 +568,7 @@ class _Planner:
             "updated": updated.isoformat(),
             "updated_rfc822": structured.rfc822(updated),
         })
-        return self._file_recipe(relpath, template, tuple(self.archive.articles[i].body for i in newest),
+        return self._file_recipe(relpath, template, tuple(self.heads[i].body for i in newest),
                                  lambda: (folder, title, self.inputs.cards(newest)),
                                  {"feed": lambda: {**feed, "entries": [self._feed_entry(i) for i in newest]}})
 
@@ -622,13 +624,13 @@ class _Planner:
         if self.now is None:
             raise ValueError("plan() needs `now` to choose the articles of the news sitemap")
         since = self.now - NEWS_WINDOW
-        recent = [i for i, article in enumerate(self.archive.articles) if since <= article.date <= self.now]
+        recent = [i for i, head in enumerate(self.heads) if since <= head.date <= self.now]
         self._add_file(NEWS_SITEMAP, "news_sitemap.xml", "the news sitemap", news=structured.xml_safe({
             "name": self.config.news_publication_name or self.config.title,
             "language": structured.news_language(self.config.language),
             "articles": [{
                 "loc": self._absolute(self.article_dirs[i]),
-                "publication_date": self.archive.articles[i].date.isoformat(),
+                "publication_date": self.heads[i].date.isoformat(),
                 "title": self.archive.articles[i].title,
             } for i in recent[:NEWS_MAX_ENTRIES]],
         }))
@@ -731,7 +733,7 @@ class _Planner:
         """Article `i`'s date as ISO 8601 text, made once."""
         made = self.iso_dates[i]
         if made is None:
-            made = self.iso_dates[i] = self.archive.articles[i].date.isoformat()
+            made = self.iso_dates[i] = self.heads[i].date.isoformat()
         return made
 
     def _article(self, here: str, i: int) -> dict:
@@ -784,8 +786,8 @@ class _Planner:
             "aliases": list(person.aliases),
             "image": self._asset(here, person.image),
             "bio_html": person.bio_html,
-            "first": self.archive.articles[indexes[0]].date.isoformat() if indexes else None,
-            "last": self.archive.articles[indexes[-1]].date.isoformat() if indexes else None,
+            "first": self.heads[indexes[0]].date.isoformat() if indexes else None,
+            "last": self.heads[indexes[-1]].date.isoformat() if indexes else None,
             "events": [self._event_item(here, self.event_by_id[eid]) for eid in event_ids],
             "extra": dict(person.extra),
         }
