@@ -70,6 +70,65 @@ def test_manifests_are_kept_per_output_folder(tmp_path):
         assert cache.manifest(tmp_path / "preview") == {"b.html": "2"}
 
 
+def test_an_unchanged_manifest_is_not_written_again_and_a_damaged_one_reads_as_empty(tmp_path):
+    path = tmp_path / "c.sqlite"
+    entries = {f"{n}/index.html": f"{n}:1:key{n}" for n in range(100)}
+    with Cache(path, "code") as cache:
+        cache.save_manifest(tmp_path / "public", entries)
+    with Cache(path, "code") as cache:
+        changes = cache._connection.total_changes
+        cache.save_manifest(tmp_path / "public", dict(entries), before=cache.manifest(tmp_path / "public"))
+        assert cache._connection.total_changes == changes
+    with sqlite3.connect(path) as connection:
+        (stored,) = connection.execute("SELECT value FROM manifests").fetchone()
+        connection.execute("UPDATE manifests SET value = ?", (stored[:-1] + b"w",))
+    with Cache(path, "code") as cache:
+        assert cache.manifest(tmp_path / "public") == {}
+        assert output_record(path, tmp_path / "public") == ({}, None)
+
+
+def test_a_manifest_gathers_what_each_build_changed_and_is_written_whole_now_and_then(tmp_path):
+    path, out = tmp_path / "c.sqlite", tmp_path / "public"
+    entries = {f"{n}/index.html": f"{n}:1:key" for n in range(100)}
+
+    def parts():
+        with sqlite3.connect(path) as connection:
+            return connection.execute("SELECT count(*) FROM manifests").fetchone()[0]
+    with Cache(path, "code") as cache:
+        cache.save_manifest(out, entries)
+        seen = set()
+        for step in range(40):
+            before = cache.manifest(out)
+            entries = {**before, f"{step % 7}/index.html": f"changed {step}", f"new{step}.html": "new"}
+            del entries[f"{50 + step}/index.html"]
+            cache.save_manifest(out, entries, before=before)
+            cache.commit()
+            assert cache.manifest(out) == entries
+            seen.add(parts())
+        assert seen == set(range(1, 18))  # the whole, then up to 16 deltas, then the whole again
+        before = cache.manifest(out)
+        cache.save_manifest(out, {relpath: "rewritten" for relpath in before}, before=before)
+        cache.commit()
+        assert parts() == 1 and set(cache.manifest(out).values()) == {"rewritten"}
+
+
+def test_a_manifest_an_older_version_kept_a_row_per_file_is_read_then_replaced(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE manifest (output TEXT NOT NULL, relpath TEXT NOT NULL, entry TEXT NOT NULL, "
+                           "PRIMARY KEY (output, relpath))")
+        connection.executemany("INSERT INTO manifest VALUES (?, ?, ?)",
+                               [(str(tmp_path / "public"), "a.html", "1"), (str(tmp_path / "public"), "b.html", "2")])
+    assert output_record(path, tmp_path / "public") == ({"a.html": "1", "b.html": "2"}, None)
+    with Cache(path, "code") as cache:
+        before = cache.manifest(tmp_path / "public")
+        assert before == {"a.html": "1", "b.html": "2"}
+        cache.save_manifest(tmp_path / "public", before, before=before)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM manifest").fetchone() == (0,)
+    assert output_record(path, tmp_path / "public") == ({"a.html": "1", "b.html": "2"}, None)
+
+
 # Thousands of pages pile up; a few archive shapes or render records do, since each weighs megabytes at a large archive.
 @pytest.mark.parametrize("table, old", [("pages", 3000), ("shapes", 10), ("renders", 10), ("chunks", 10)])
 def test_entries_no_build_asks_for_are_forgotten_once_they_pile_up(tmp_path, table, old):
