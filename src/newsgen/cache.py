@@ -113,8 +113,10 @@ class Cache:
         parts, last = self._connection.execute(
             "SELECT count(*), max(part) FROM manifests WHERE output = ?", (output,)).fetchone()
         if before is not None and 0 < parts <= _MANIFEST_DELTAS:
-            changed = dict(entries.items() - before.items())
-            removed = sorted(before.keys() - entries.keys())
+            # Most entries are the very objects read at the start: compared by identity first, they cost little.
+            was = before.get
+            changed = {relpath: entry for relpath, entry in entries.items() if was(relpath) is not entry and was(relpath) != entry}
+            removed = [relpath for relpath in before if relpath not in entries]
             if len(changed) + len(removed) <= len(entries) // 8:
                 if changed or removed:
                     self._connection.execute("INSERT INTO manifests VALUES (?, ?, ?)",
