@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from newsgen import cache as cache_module
 from newsgen.cache import BUILT, FAILED, TABLES, Cache, output_record
 
 
@@ -59,6 +60,19 @@ def test_a_damaged_entry_reads_as_missing(tmp_path):
         connection.execute("UPDATE pages SET value = ?", (stored[:-1] + b"w",))  # one byte flipped on disk
     with Cache(path, "code") as cache:
         assert cache.table("pages").get("k") is None and cache.table("pages").get_many(["k"]) == {}
+
+
+def test_a_long_build_commits_what_it_stored_as_it_goes(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "_COMMIT_BYTES", 1000)
+    path = tmp_path / "c.sqlite"
+    with Cache(path, "code") as cache:
+        for n in range(5):
+            cache.table("pages").put(f"k{n}", b"x" * 400)
+        other = sqlite3.connect(path)
+        assert other.execute("SELECT count(*) FROM pages").fetchone() == (3,)  # the first 1,200 bytes
+        other.close()
+    with Cache(path, "code") as cache:
+        assert cache.table("pages").get_many([f"k{n}" for n in range(5)]).keys() == {f"k{n}" for n in range(5)}
 
 
 def test_manifests_are_kept_per_output_folder(tmp_path):
