@@ -159,7 +159,7 @@ class Articles(Sequence[Article]):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and not isinstance(other, str) and tuple(self) == tuple(other)
 
-    __hash__ = None  # type: ignore[assignment]  # equal to a tuple of the same articles, which hashes
+    __hash__ = None  # type: ignore[assignment]  # it equals the tuple of its articles, whose hash it does not keep
 
     def __repr__(self) -> str:
         return f"Articles({len(self._items)} articles)"
