@@ -245,6 +245,21 @@ def test_a_damaged_output_folder_is_repaired_even_when_no_source_changed(sample_
     assert tree(sample_site / "public") == tree(sample_site.parent / "cold") and cold.pages == first.pages
 
 
+def test_an_output_folder_checked_by_another_process_is_repaired_as_well(unsearched_site, monkeypatch):
+    import newsgen.write
+
+    monkeypatch.setattr(newsgen.write, "_FILES_CHECKED_APART", 1)
+    age(unsearched_site, 3600)
+    build(unsearched_site, jobs=2)
+    (unsearched_site / "public/index.html").unlink()
+    assert build(unsearched_site, jobs=2).files_written == 1  # nothing else changed
+    CHANGES["edit an article's body"](unsearched_site)
+    (unsearched_site / "public/persons/index.html").write_text("vandalised", encoding="utf-8")
+    assert build(unsearched_site, jobs=2).files_written == 2
+    build(unsearched_site, unsearched_site.parent / "cold", use_cache=False)
+    assert tree(unsearched_site / "public") == tree(unsearched_site.parent / "cold")
+
+
 def test_building_with_other_options_is_not_answered_by_the_last_build(sample_site):
     age(sample_site, 3600)
     build(sample_site, jobs=1)

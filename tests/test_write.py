@@ -4,8 +4,9 @@ import os
 
 import pytest
 
+from newsgen.workers import worker_pool
 from newsgen.model import BuildFailed, MemoryStore, OutputFile, StaticFile, WriteFailed
-from newsgen.write import write
+from newsgen.write import altered, checking, write
 
 
 def files(**contents: bytes) -> tuple[list[OutputFile], MemoryStore]:
@@ -48,6 +49,48 @@ def test_a_file_changed_by_hand_is_written_again(tmp_path):
     (out / "index.html").write_bytes(b"edited by hand")
     again = write(made, [], out, store, report.manifest)
     assert again.written == 1 and (out / "index.html").read_bytes() == b"a"
+
+
+def test_altered_names_the_files_gone_touched_or_replaced_since_they_were_written(tmp_path):
+    out = tmp_path / "public"
+    made, store = files(a_html=b"a", b_html=b"b", c_html=b"c", d_html=b"d")
+    manifest = write(made, [], out, store).manifest
+    (out / "a.html").unlink()
+    os.utime(out / "b.html", ns=(1, 1))
+    (out / "c.html").unlink()
+    (out / "c.html").symlink_to(out / "d.html")
+    assert altered(out, manifest) == {"a.html", "b.html", "c.html"}
+
+
+def test_files_found_unaltered_beforehand_are_not_looked_at_again(tmp_path, monkeypatch):
+    out = tmp_path / "public"
+    made, store = files(a_html=b"a", b_html=b"b")
+    manifest = write(made, [], out, store).manifest
+    looked_at = []
+    lstat = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda path, **kw: looked_at.append(path) or lstat(path, **kw))
+    changed, store = files(a_html=b"a", b_html=b"new")
+    report = write(changed, [], out, store, manifest, altered_files=frozenset())
+    assert (report.written, report.unchanged) == (1, 1)
+    # b.html only to check its path and record it once written; the other lookups are of the folders above
+    assert {os.path.basename(path) for path in looked_at if str(path).endswith(".html")} == {"b.html"}
+
+
+def test_many_files_are_checked_in_another_process_with_the_same_answer(tmp_path, monkeypatch):
+    import newsgen.write
+
+    out = tmp_path / "public"
+    made, store = files(**{f"p{n}_html": b"x" * n for n in range(30)})
+    manifest = write(made, [], out, store).manifest
+    (out / "p3.html").write_bytes(b"vandalised")
+    pools = []
+    monkeypatch.setattr(newsgen.write, "_FILES_CHECKED_APART", 10)
+    monkeypatch.setattr(newsgen.write, "worker_pool", lambda jobs: pools.append(jobs) or worker_pool(jobs))
+    with checking(out, manifest, jobs=2) as answer:
+        assert answer() == altered(out, manifest) == {"p3.html"}
+    with checking(out, manifest, jobs=1) as answer:  # one job: no other process
+        assert answer() == {"p3.html"}
+    assert pools == [1]
 
 
 def test_files_of_the_previous_build_that_this_one_does_not_make_are_pruned(tmp_path):

@@ -24,7 +24,7 @@ from .plan import plan
 from .render import render
 from .search import search_files
 from .theme import default_theme_dir
-from .write import intact, write
+from .write import checking, write
 
 
 def build(
@@ -78,55 +78,58 @@ def build(
             now = datetime.now(timezone.utc)
         template_dirs = [site_dir / "templates", theme / "templates"]
 
-        # Nothing changed since the last build into this folder: its report is the answer.
-        sources = content_files(site_dir)
-        inputs = sources_fingerprint(site_dir, theme, sources, f"{fingerprint} {config} {drafts} {now}")
-        last = _last_build(cache, output_dir, inputs)
-        manifest = cache.manifest(output_dir)
-        if last and not dry_run and intact(output_dir, manifest):
-            return replace(last, seconds=time.perf_counter() - started)
+        # What the last build wrote is checked on disk while the stages run: write needs it, not they.
+        manifest = {} if dry_run else cache.manifest(output_dir)
+        with checking(output_dir, manifest, jobs) as altered_outputs:
+            # Nothing changed since the last build into this folder: its report is the answer.
+            sources = content_files(site_dir)
+            inputs = sources_fingerprint(site_dir, theme, sources, f"{fingerprint} {config} {drafts} {now}")
+            last = _last_build(cache, output_dir, inputs)
+            if last and manifest and not altered_outputs():
+                return replace(last, seconds=time.perf_counter() - started)
 
-        bodies, pages = cache.table("bodies"), cache.table("pages")
-        progress("load")
-        documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs, sources=sources,
-                         files=cache.table("files"), documents=cache.table("documents"), bodies=bodies,
-                         chunks=cache.table("chunks"), decoded=decoded)
-        progress("index")
-        archive = index(documents, letters=cache.table("letters"), shapes=cache.table("shapes"))
-        progress("plan")
-        site = plan(archive, config, now=now)
-        progress("render")
-        rendered = render(site, template_dirs, jobs=jobs, pages=pages, bodies=bodies,
-                          contexts=cache.table("contexts"), renders=cache.table("renders"))
-        index_files: tuple[OutputFile, ...] = ()
-        if site.search_bundle and not dry_run:
-            progress("search")
-            index_files = search_files(rendered.files, pages, config.language, site.search_bundle)
-        written = WriteReport(written=0, unchanged=0)
-        if not dry_run:
-            progress("write")
-            written = write(rendered.files + index_files, site.static_files, output_dir, pages, manifest, jobs=jobs)
-            cache.save_manifest(output_dir, written.manifest, before=manifest)
-            cache.forget_untouched()
+            bodies, pages = cache.table("bodies"), cache.table("pages")
+            progress("load")
+            documents = load(site_dir, config, theme, drafts=drafts, jobs=jobs, sources=sources,
+                             files=cache.table("files"), documents=cache.table("documents"), bodies=bodies,
+                             chunks=cache.table("chunks"), decoded=decoded)
+            progress("index")
+            archive = index(documents, letters=cache.table("letters"), shapes=cache.table("shapes"))
+            progress("plan")
+            site = plan(archive, config, now=now)
+            progress("render")
+            rendered = render(site, template_dirs, jobs=jobs, pages=pages, bodies=bodies,
+                              contexts=cache.table("contexts"), renders=cache.table("renders"))
+            index_files: tuple[OutputFile, ...] = ()
+            if site.search_bundle and not dry_run:
+                progress("search")
+                index_files = search_files(rendered.files, pages, config.language, site.search_bundle)
+            written = WriteReport(written=0, unchanged=0)
+            if not dry_run:
+                progress("write")
+                written = write(rendered.files + index_files, site.static_files, output_dir, pages, manifest,
+                                altered_outputs(), jobs=jobs)
+                cache.save_manifest(output_dir, written.manifest, before=manifest)
+                cache.forget_untouched()
 
-        report = BuildReport(
-            articles=len(archive.articles),
-            persons=len(archive.persons),
-            events=len(archive.events),
-            documents_parsed=documents.parsed,
-            documents_cached=documents.cached,
-            pages_rendered=rendered.rendered,
-            pages_cached=rendered.cached,
-            contexts_made=rendered.contexts_made,
-            inputs_made=rendered.inputs_made,
-            files_written=written.written,
-            files_unchanged=written.unchanged,
-            files_pruned=written.pruned,
-            seconds=time.perf_counter() - started,
-            warnings=site.warnings + rendered.warnings,
-        )
-        if inputs and not dry_run:
-            _remember_build(cache, output_dir, inputs, report)
+            report = BuildReport(
+                articles=len(archive.articles),
+                persons=len(archive.persons),
+                events=len(archive.events),
+                documents_parsed=documents.parsed,
+                documents_cached=documents.cached,
+                pages_rendered=rendered.rendered,
+                pages_cached=rendered.cached,
+                contexts_made=rendered.contexts_made,
+                inputs_made=rendered.inputs_made,
+                files_written=written.written,
+                files_unchanged=written.unchanged,
+                files_pruned=written.pruned,
+                seconds=time.perf_counter() - started,
+                warnings=site.warnings + rendered.warnings,
+            )
+            if inputs and not dry_run:
+                _remember_build(cache, output_dir, inputs, report)
     return report
 
 
