@@ -29,7 +29,6 @@ from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 import cbor2
-from pagefind.service import get_executable
 
 from .model import OutputFile, Store, ToolFailed
 from .text import is_contained
@@ -110,6 +109,9 @@ def _run(executable: Path, site: Path, out: Path, language: str) -> None:
 
 def pagefind_executable() -> Path:
     """The Pagefind binary: `PAGEFIND_BINARY_PATH`, else the one of the `pagefind[bin]` package, else `PATH`."""
+    # Imported here: it brings asyncio, a seventh of newsgen's start-up, which only indexing needs.
+    from pagefind.service import get_executable
+
     try:
         executable = get_executable()
     except FileNotFoundError as error:  # pagefind_bin is installed but its binary is gone
