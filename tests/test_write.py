@@ -90,7 +90,9 @@ def test_many_files_are_checked_in_another_process_with_the_same_answer(tmp_path
         assert answer() == altered(out, manifest) == {"p3.html"}
     with checking(out, manifest, jobs=1) as answer:  # one job: no other process
         assert answer() == {"p3.html"}
-    assert pools == [1]
+    with pytest.raises(ValueError), checking(out, manifest, jobs=2):
+        raise ValueError("the build failed meanwhile")  # its process is let go, not waited for
+    assert pools == [1, 1]
 
 
 def test_files_of_the_previous_build_that_this_one_does_not_make_are_pruned(tmp_path):
