@@ -91,7 +91,7 @@ def test_many_files_are_checked_in_another_process_with_the_same_answer(tmp_path
     with checking(out, manifest, jobs=1) as answer:  # one job: no other process
         assert answer() == {"p3.html"}
     with pytest.raises(ValueError), checking(out, manifest, jobs=2):
-        raise ValueError("the build failed meanwhile")  # its process is let go, not waited for
+        raise ValueError("the build failed meanwhile")  # and its process ended with it
     assert pools == [1, 1]
 
 

@@ -171,14 +171,12 @@ def checking(output_dir: Path, manifest: Mapping[str, str], jobs: int) -> Iterat
     pool, waiter = worker_pool(1), ThreadPoolExecutor(1)
     # Starting the process waits until the fork server has imported newsgen (0.15 s): a thread waits instead.
     answer = waiter.submit(lambda: pool.submit(_altered_marshalled, output_dir, parcel.pop()).result())
-    finished = False
     try:
         yield answer.result
-        finished = True
     finally:
-        # A failed build does not wait for an answer it no longer needs.
-        waiter.shutdown(wait=finished)
-        pool.shutdown(wait=finished, cancel_futures=True)
+        # Even a failed build waits for the answer: a process left behind would wait for work forever.
+        waiter.shutdown()
+        pool.shutdown()
 
 
 def _entry(target: str, key: str) -> str:
