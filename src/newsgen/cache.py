@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
-from .model import unmarshalled
+from .model import MARSHAL_FORMAT, unmarshalled
 
 CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
@@ -121,11 +121,11 @@ class Cache:
             if len(changed) + len(removed) <= len(entries) // 8:
                 if changed or removed:
                     self._connection.execute("INSERT INTO manifests VALUES (?, ?, ?)",
-                                             (output, last + 1, _sealed(marshal.dumps((changed, removed), _MARSHAL_FORMAT))))
+                                             (output, last + 1, _sealed(marshal.dumps((changed, removed), MARSHAL_FORMAT))))
                 return
         self._connection.execute("DELETE FROM manifests WHERE output = ?", (output,))
         self._connection.execute("INSERT INTO manifests VALUES (?, 0, ?)",
-                                 (output, _sealed(marshal.dumps(dict(entries), _MARSHAL_FORMAT))))
+                                 (output, _sealed(marshal.dumps(dict(entries), MARSHAL_FORMAT))))
         if _has_table(self._connection, "manifest"):
             self._connection.execute("DELETE FROM manifest WHERE output = ?", (output,))
 
@@ -266,8 +266,6 @@ def _has_table(connection: sqlite3.Connection, name: str) -> bool:
     return connection.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name = ?", (name,)).fetchone() is not None
 
 
-# marshal's newest format, which writes a string shared by many entries once.
-_MARSHAL_FORMAT = 4
 # Deltas a manifest may gather before it is written whole again.
 _MANIFEST_DELTAS = 16
 

@@ -14,7 +14,7 @@ import pickle
 import zlib
 from typing import Any, Mapping, Sequence
 
-from .model import Article, ArticleHead, BuildFailed, Deferred, Problem, Store, head_of, unmarshalled
+from .model import MARSHAL_FORMAT, Article, ArticleHead, BuildFailed, Deferred, Problem, Store, head_of, unmarshalled
 
 FileState = tuple[str, str, int, int]
 """A content file as load found it: its kind, its path as shown, its size and its modification time (ns)."""
@@ -27,8 +27,6 @@ so adding or removing a file changes its own chunk alone, not every chunk after 
 # Documents pickled together: reading one unpickles its group, and an edit's pages read a few dozen
 # articles, spread over a dozen chunks. Unpickled together, a group shares its classes and time zones.
 _GROUP = 32
-# marshal's newest format writes a string shared by many files (a kind) once.
-_MARSHAL_FORMAT = 4
 
 
 class DocumentChunks:
@@ -96,7 +94,7 @@ class DocumentChunks:
             groups = [pickle.dumps(documents[start:start + _GROUP], protocol=pickle.HIGHEST_PROTOCOL)
                       for start in range(0, len(documents), _GROUP)]
             self._store.put(chunk_key, marshal.dumps(
-                (states, pickle.dumps(heads, protocol=pickle.HIGHEST_PROTOCOL), groups), _MARSHAL_FORMAT))
+                (states, pickle.dumps(heads, protocol=pickle.HIGHEST_PROTOCOL), groups), MARSHAL_FORMAT))
 
 
 class _ChunkDocuments:

@@ -17,7 +17,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Iterable, TypeVar
 
-from .model import Archive, Article, BuildFailed, Documents, Event, Person, Problem, Ref, Store, unmarshalled
+from .model import (MARSHAL_FORMAT, Archive, Article, BuildFailed, Documents, Event, Person, Problem, Ref, Store,
+                    unmarshalled)
 from .text import add_letter_weights, collation_key, known_letter_weights, name_key, slugify, sort_text
 
 Entity = TypeVar("Entity", Person, Event)
@@ -29,8 +30,6 @@ RELATED_LOOKBACK = 50
 
 
 _LETTERS_KEY = "letters"
-# marshal's newest format shares the ids repeated across the shape: smaller, and faster to read.
-_MARSHAL_VERSION = 4
 
 
 def index(documents: Documents, letters: Store | None = None, shapes: Store | None = None) -> Archive:
@@ -52,7 +51,7 @@ def index(documents: Documents, letters: Store | None = None, shapes: Store | No
     if letters is not None:
         _keep_letter_weights(letters)
     if shapes is not None and key is not None:
-        shapes.put(key, marshal.dumps(_shape_of(documents, archive), _MARSHAL_VERSION))
+        shapes.put(key, marshal.dumps(_shape_of(documents, archive), MARSHAL_FORMAT))
         archive = replace(archive, shape=key)
     return archive
 
@@ -141,8 +140,8 @@ def _shape_key(documents: Documents, shapes: Store) -> str | None:
             part = parts[digest] = known.get(digest) or _article_part(documents.articles[n])
         ordered.append(part)
     if parts != known:
-        shapes.put(_PARTS_KEY, marshal.dumps(parts, _MARSHAL_VERSION))
-    return hashlib.sha256(marshal.dumps((len(documents.persons), entities, ordered), _MARSHAL_VERSION)).hexdigest()
+        shapes.put(_PARTS_KEY, marshal.dumps(parts, MARSHAL_FORMAT))
+    return hashlib.sha256(marshal.dumps((len(documents.persons), entities, ordered), MARSHAL_FORMAT)).hexdigest()
 
 
 # Where `shapes` keeps the hash of what index reads of each article, by its document's digest.
@@ -153,7 +152,7 @@ def _article_part(article: Article) -> bytes:
     """A hash of what index reads of an article: its path, date, and the names it gives with where."""
     read = (article.path, article.date.isoformat(), [(r.text, r.path, r.line) for r in article.persons],
             [(r.text, r.path, r.line) for r in article.events])
-    return hashlib.sha256(marshal.dumps(read, _MARSHAL_VERSION)).digest()
+    return hashlib.sha256(marshal.dumps(read, MARSHAL_FORMAT)).digest()
 
 
 def _readable_parts(stored: bytes | None) -> dict[str, bytes]:

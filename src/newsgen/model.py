@@ -474,6 +474,11 @@ class Store(Protocol):
         """Say that `keys` are still in use, without reading them: the cache forgets only entries no build uses."""
 
 
+MARSHAL_FORMAT = 4
+"""The marshal format of values stored in the cache: the newest, which writes a string repeated
+across a value (an id, a kind) once, so entries are smaller and faster to read."""
+
+
 def unmarshalled(stored: bytes | None) -> Any:
     """A value marshal wrote into a Store, or None when there is none or it cannot be read."""
     if not stored:

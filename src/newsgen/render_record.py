@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import marshal
 
-from .model import Store, unmarshalled
+from .model import MARSHAL_FORMAT, Store, unmarshalled
 
 Entry = tuple[str, str, "str | None", "tuple[int, ...] | None", str, str]
 """What a render records of each page: its path, template, inputs' hash and articles read (see
 model.Inputs), key, and language."""
-# marshal's newest format writes a string shared by many pages (a template's name) once.
-_RECORD_FORMAT = 4
 
 
 class RenderRecord:
@@ -56,9 +54,9 @@ class RenderRecord:
         if not self._emptied:
             self._renders.put(self._key, b"")
             self._emptied = True
-        self._renders.put(f"{self._key}:{number}", marshal.dumps(entries, _RECORD_FORMAT))
+        self._renders.put(f"{self._key}:{number}", marshal.dumps(entries, MARSHAL_FORMAT))
 
     def finish(self) -> None:
         """Record the digests the chunks are now made with: call once every page is stored."""
         if self._emptied or self._outdated:
-            self._renders.put(self._key, marshal.dumps(self._digests, _RECORD_FORMAT))
+            self._renders.put(self._key, marshal.dumps(self._digests, MARSHAL_FORMAT))
