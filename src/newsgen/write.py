@@ -52,7 +52,7 @@ def write(
     todo: list[tuple[str, str, StaticFile | None]] = []
     for relpath, key, static in sources:
         entry = previous.get(relpath)
-        if entry is not None and entry.split(":", 2)[-1] == key and relpath not in altered_files:
+        if entry is not None and _key_of(entry) == key and relpath not in altered_files:
             entries[relpath] = entry
         else:
             entries[relpath] = ""  # its place, so that the manifest keeps the plan's order
@@ -181,12 +181,21 @@ def checking(output_dir: Path, manifest: Mapping[str, str], jobs: int) -> Iterat
 
 
 def _entry(target: str, key: str) -> str:
-    """What the manifest remembers of a file: its key, and the size and time it has on disk now.
+    """What the manifest remembers of a file: the size and time it has on disk now, and its key.
 
     A link put in a file's place never matches: its own size and time are read, not its target's.
     """
-    stat = os.lstat(target)
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{key}"
+    return _stamp(os.lstat(target)) + key
+
+
+def _stamp(stat: os.stat_result) -> str:
+    """The start of a manifest entry: a file's size and modification time."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}:"
+
+
+def _key_of(entry: str) -> str:
+    """The key a manifest entry names, after the stamp."""
+    return entry.split(":", 2)[-1]
 
 
 def _altered_marshalled(output_dir: Path, manifest: bytes) -> frozenset[str]:
@@ -197,10 +206,9 @@ def _altered_marshalled(output_dir: Path, manifest: bytes) -> frozenset[str]:
 def _as_written(target: str, entry: str) -> bool:
     """Whether `target` has the size and time its manifest entry recorded; a link in its place never has."""
     try:
-        stat = os.lstat(target)
+        return entry.startswith(_stamp(os.lstat(target)))
     except OSError:
         return False
-    return entry.startswith(f"{stat.st_size}:{stat.st_mtime_ns}:")
 
 
 def _prune(root: Path, checked: _Targets, relpaths: Iterable[str]) -> int:
