@@ -786,8 +786,8 @@ class _Planner:
             "aliases": list(person.aliases),
             "image": self._asset(here, person.image),
             "bio_html": person.bio_html,
-            "first": self.heads[indexes[0]].date.isoformat() if indexes else None,
-            "last": self.heads[indexes[-1]].date.isoformat() if indexes else None,
+            "first": self._iso_date(indexes[0]) if indexes else None,
+            "last": self._iso_date(indexes[-1]) if indexes else None,
             "events": [self._event_item(here, self.event_by_id[eid]) for eid in event_ids],
             "extra": dict(person.extra),
         }
