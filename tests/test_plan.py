@@ -12,7 +12,8 @@ from newsgen.config import Permalinks, SiteConfig
 from newsgen.index import index
 from newsgen import plan as plan_module
 from newsgen.model import Articles, BuildFailed, Deferred, MemoryStore, PageRecipe
-from newsgen.plan import Links, plan
+from newsgen.plan import plan
+from newsgen.plan_views import Links
 
 from conftest import archive_of, article, load_site
 
@@ -151,7 +152,7 @@ def test_permalinks_are_configurable(small_site):
 
 
 def test_a_long_list_shows_a_window_of_page_numbers():
-    from newsgen.plan import page_window
+    from newsgen.plan_views import page_window
     assert page_window(1, 3) == [1, 2, 3]
     assert page_window(1, 100) == [1, 2, 3, 0, 99, 100]
     assert page_window(50, 100) == [1, 2, 0, 48, 49, 50, 51, 52, 0, 99, 100]
