@@ -8,6 +8,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from newsgen.build import build
+from newsgen.cache import Cache
 from newsgen.model import BuildFailed
 
 from conftest import REPOSITORY, article, write_files
@@ -190,6 +193,39 @@ def test_a_failed_build_leaves_the_previous_output_untouched(site, tmp_path):
         build(site_dir, out)
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_a_build_waits_while_another_uses_the_cache_then_builds(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22")})
+    out, stages, reports = tmp_path / "out", [], []
+    other = Cache(site_dir / ".newsgen/cache.sqlite", "another build")
+    builder = threading.Thread(target=lambda: reports.append(build(site_dir, out, jobs=1, progress=stages.append)))
+    builder.start()
+    while builder.is_alive() and not stages:
+        time.sleep(0.01)
+    assert stages == ["wait"]
+    assert not out.exists()
+    other.close()
+    builder.join(60)
+    assert reports[0].files_written > 0 and stages[1:3] == ["config", "load"]
+
+
+def test_two_builds_of_one_site_at_once_both_succeed_one_after_the_other(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22", persons="[Tô Lâm]")})
+    other = Cache(site_dir / ".newsgen/cache.sqlite", "another build")
+    command = [sys.executable, "-m", "newsgen", "build", str(site_dir), "-o"]
+    builds = [subprocess.Popen([*command, str(tmp_path / name)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, encoding="utf-8") for name in ("one", "two")]
+    # Without a terminal only the wait is shown: a build that seems to hang says why.
+    for process in builds:
+        assert process.stderr.readline() == ("newsgen: another build is using this site's cache (.newsgen/): "
+                                             "waiting for it to finish…\n")
+    other.close()
+    for process in builds:
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+        assert stdout.startswith("newsgen: built 1 articles"), stdout
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
 
 
 def test_a_site_with_only_content_builds_with_the_packaged_theme(site, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -206,3 +207,25 @@ def test_the_outcome_of_the_last_build_per_folder_is_kept_and_read_without_openi
     assert output_record(path, tmp_path / "out") == ({"index.html": "entry"}, BUILT)
     assert output_record(path, tmp_path / "other") == ({}, FAILED)
     assert output_record(path, tmp_path / "never") == ({}, None)
+
+
+def test_a_cache_in_use_is_opened_once_the_other_is_closed_and_whoever_waits_is_told(tmp_path):
+    path = tmp_path / "c.sqlite"
+    waiting, seen = threading.Event(), []
+
+    def second() -> None:
+        with Cache(path, "code", on_wait=waiting.set) as cache:
+            seen.append(cache.table("pages").get("k"))
+
+    first = Cache(path, "code")
+    first.table("pages").put("k", b"stored by the first")
+    opener = threading.Thread(target=second)
+    opener.start()
+    assert waiting.wait(10)
+    opener.join(0.2)
+    assert opener.is_alive() and seen == []  # still waiting
+    first.close()
+    opener.join(10)
+    assert seen == [b"stored by the first"]
+    with Cache(path, "code", on_wait=lambda: pytest.fail("nobody has it open")):
+        pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -54,7 +55,8 @@ def build(
     a throwaway one: the result is the same, only slower. A caller that
     builds again and again (`newsgen serve`) passes the same `decoded` dict
     to each build: documents then stay decoded in memory from one build to
-    the next (see load). Worker processes
+    the next (see load). Builds sharing a cache run one at a time: one that
+    finds it in use reports the stage WAIT to `progress`, and waits. Worker processes
     import the caller's main module, so a script calling build() needs the
     usual `if __name__ == "__main__":` guard of multiprocessing.
     """
@@ -68,7 +70,8 @@ def build(
 
     fingerprint = code_fingerprint()
     cache_file = (cache_dir or site_dir / CACHE_DIR) / CACHE_FILE
-    with _fewer_collections(), Cache(cache_file, fingerprint) if use_cache else Cache.temporary(fingerprint) as cache, \
+    waiting = functools.partial(progress, WAIT)
+    with _fewer_collections(), Cache(cache_file, fingerprint, waiting) if use_cache else Cache.temporary(fingerprint) as cache, \
             _outcome_recorded(cache, output_dir, not dry_run):
         progress("config")
         config = load_config(site_dir)
@@ -132,6 +135,9 @@ def build(
                 _remember_build(cache, output_dir, inputs, report)
     return report
 
+
+WAIT = "wait"
+"""The stage a build reports while another build holds its cache, before "config": it lasts as long as that build."""
 
 BUILD_GC_THRESHOLDS = (100_000, 1_000_000, 1_000_000)
 """The garbage collector's thresholds while building: the youngest objects scanned every 100,000

@@ -4,12 +4,14 @@ It knows nothing of the stages. `build()` opens it and hands each stage the
 tables it memoises into, seen through `model.Store` alone; the stages decide
 what a key means. A cache written by another version of newsgen (or of the
 libraries that shape its output), or one SQLite cannot read, is deleted and
-started afresh, never trusted.
+started afresh, never trusted. One build at a time has it open: a lock file
+beside it keeps the others waiting.
 """
 
 from __future__ import annotations
 
 import marshal
+import os
 import sqlite3
 import tempfile
 import zlib
@@ -18,8 +20,15 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .model import MARSHAL_FORMAT, unmarshalled
 
+try:
+    import fcntl
+except ImportError:  # Windows: there, builds sharing a cache are not kept apart
+    fcntl = None  # type: ignore[assignment]
+
 CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
+LOCK_SUFFIX = ".lock"
+"""Added to the cache file's name, the file a build holds locked while it has the cache open."""
 
 # Raise when the tables' layout or the meaning of their keys changes.
 SCHEMA = 6
@@ -34,20 +43,31 @@ and the last build into each output folder."""
 class Cache:
     """An open cache; use as a context manager so its changes are committed and it is closed."""
 
-    def __init__(self, path: Path, fingerprint: str):
-        """Open (or create) the cache at `path`; wipe it when made by other code than `fingerprint` names."""
+    def __init__(self, path: Path, fingerprint: str, on_wait: Callable[[], None] = lambda: None):
+        """Open (or create) the cache at `path`; wipe it when made by other code than `fingerprint` names.
+
+        One Cache at a time has a cache file open: another opening it first
+        calls `on_wait`, then waits until the first is closed.
+        """
         self.path = path
         self.fingerprint = fingerprint
         self.reset = False
         self._tables: dict[str, Table] = {}
         self._uncommitted = 0
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Two builds writing at once would fail on SQLite's lock, and one forgetting the entries it did not
+        # touch would take those the other is using: the second build waits for the first instead.
+        self._lock = _locked(Path(str(path) + LOCK_SUFFIX), on_wait)
         try:
-            self._connection = self._open()
-        except sqlite3.DatabaseError:
-            self._delete_files()
-            self.reset = True
-            self._connection = self._open()
+            try:
+                self._connection = self._open()
+            except sqlite3.DatabaseError:
+                self._delete_files()
+                self.reset = True
+                self._connection = self._open()
+        except BaseException:
+            os.close(self._lock)
+            raise
 
     @classmethod
     def temporary(cls, fingerprint: str) -> "Cache":
@@ -181,6 +201,7 @@ class Cache:
             self._connection.execute("COMMIT")
         finally:
             self._connection.close()
+            os.close(self._lock)  # which unlocks it
             temporary = getattr(self, "_temporary", None)
             if temporary is not None:
                 temporary.cleanup()
@@ -201,6 +222,26 @@ _SLACK = {"shapes": 3, "renders": 3, "chunks": 3}
 # and contexts, a document (alone or in a chunk) its article's HTML. Once untouched ones of those are
 # forgotten, so are the untouched entries naming them.
 _NAMING = {"renders": ("pages", "contexts"), "documents": ("bodies",), "chunks": ("bodies",)}
+
+
+def _locked(lock_file: Path, on_wait: Callable[[], None]) -> int:
+    """Open `lock_file` and lock it for this process alone, calling `on_wait` and waiting if another has it locked.
+
+    Returns the open file's descriptor: closing it unlocks it, as does the end of the process.
+    """
+    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    if fcntl is None:
+        return descriptor
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 BUILT, FAILED = "built", "failed"

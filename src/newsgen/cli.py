@@ -9,9 +9,9 @@ import sys
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 
-from .build import BUILD_GC_THRESHOLDS, build
+from .build import BUILD_GC_THRESHOLDS, WAIT, build
 from .config import is_base_url
 from .deploy import MAX_DELETES, DeployFailed, deploy
 from .model import BuildFailed, BuildReport, ToolFailed, UsageError, WriteFailed
@@ -61,7 +61,7 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             dry_run=args.command == "check",
             use_cache=not args.no_cache,
             now=getattr(args, "now", None) or _source_date_epoch(parser),
-            progress=(lambda stage: None) if quiet else _show_stage,
+            progress=_progress(args),
         )
     except BuildFailed as failure:
         _clear_progress(quiet)
@@ -106,7 +106,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         serve(args.site_dir, bind=args.bind, port=args.port, base_url=args.base_url, drafts=args.drafts,
               use_cache=not args.no_cache, on_ready=ready, on_build=built,
-              progress=(lambda stage: None) if quiet else _show_stage)
+              progress=_progress(args))
     except OSError as error:
         print(f"newsgen: cannot serve at {args.bind}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 1
@@ -295,8 +295,24 @@ def _shown(site_dir: Path, path: str) -> str:
     return full if relative.startswith("..") else relative
 
 
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
+    """How a command shows a build's stages: on a terminal each over the last; elsewhere only a wait, on a line."""
+    if args.quiet:
+        return lambda stage: None
+    return _show_stage if sys.stderr.isatty() else _show_wait
+
+
+_STAGE_WORDS = {WAIT: "another build is using this site's cache (.newsgen/): waiting for it to finish"}
+
+
 def _show_stage(stage: str) -> None:
-    print(f"\rnewsgen: {stage}…\033[K", end="", file=sys.stderr, flush=True)
+    print(f"\rnewsgen: {_STAGE_WORDS.get(stage, stage)}…\033[K", end="", file=sys.stderr, flush=True)
+
+
+def _show_wait(stage: str) -> None:
+    # Without a terminal the stages are not shown, but a build that seems to hang must say why.
+    if stage == WAIT:
+        print(f"newsgen: {_STAGE_WORDS[WAIT]}…", file=sys.stderr, flush=True)
 
 
 def _clear_progress(quiet: bool) -> None:
