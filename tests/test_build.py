@@ -218,7 +218,7 @@ def test_two_builds_of_one_site_at_once_both_succeed_one_after_the_other(site, t
                                text=True, encoding="utf-8") for name in ("one", "two")]
     # Without a terminal only the wait is shown: a build that seems to hang says why.
     for process in builds:
-        assert process.stderr.readline() == ("newsgen: another build is using this site's cache (.newsgen/): "
+        assert process.stderr.readline() == ("newsgen: a build or deploy of this site is running: "
                                              "waiting for it to finish…\n")
     other.close()
     for process in builds:

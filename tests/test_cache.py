@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from newsgen import cache as cache_module
-from newsgen.cache import BUILT, FAILED, TABLES, Cache, output_record
+from newsgen.cache import BUILT, FAILED, LOCK_SUFFIX, TABLES, Cache, output_record, unbuilt
 
 
 def test_what_is_put_is_there_after_reopening(tmp_path):
@@ -229,3 +229,33 @@ def test_a_cache_in_use_is_opened_once_the_other_is_closed_and_whoever_waits_is_
     assert seen == [b"stored by the first"]
     with Cache(path, "code", on_wait=lambda: pytest.fail("nobody has it open")):
         pass
+
+
+def test_while_unbuilt_no_cache_opens_and_an_open_one_is_waited_for(tmp_path):
+    path = tmp_path / "c.sqlite"
+    first, waited, opened = Cache(path, "code"), threading.Event(), threading.Event()
+
+    def deployer() -> None:
+        with unbuilt(path, on_wait=waited.set):
+            with unbuilt(path, on_wait=lambda: pytest.fail("blocks that keep builds out do not keep out each other")):
+                builder = threading.Thread(target=lambda: Cache(path, "code", on_wait=opened.set).close())
+                builder.start()
+                assert opened.wait(10)  # the build waits for the block to end
+        builder.join(10)
+        assert not builder.is_alive()
+
+    inside = threading.Thread(target=deployer)
+    inside.start()
+    assert waited.wait(10)
+    first.close()
+    inside.join(20)
+    assert not inside.is_alive() and opened.is_set()
+
+
+def test_where_no_build_ran_unbuilt_creates_nothing(tmp_path):
+    with unbuilt(tmp_path / ".newsgen/cache.sqlite"):
+        assert not (tmp_path / ".newsgen").exists()
+    (tmp_path / ".newsgen").mkdir()
+    with unbuilt(tmp_path / ".newsgen/cache.sqlite"):
+        pass
+    assert [p.name for p in (tmp_path / ".newsgen").iterdir()] == [f"cache.sqlite{LOCK_SUFFIX}"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
 from newsgen.build import build
+from newsgen.cache import Cache
 from newsgen.cli import main
 from newsgen.mediatypes import media_type
 from newsgen.model import BuildFailed
@@ -128,6 +130,21 @@ def test_a_folder_gets_the_output_and_a_second_deploy_copies_nothing(built, tmp_
 
     assert deploy(built, "--to", str(www)) == 0
     assert tree(www) == tree(built / "public") and not (www / CUBA_PAGE).exists()
+
+
+def test_a_deploy_waits_for_a_build_of_the_site_running_meanwhile(built, tmp_path, capsys):
+    needs_rsync()
+    www = tmp_path / "www"
+    running = Cache(built / ".newsgen/cache.sqlite", "a build")
+    deployer = threading.Thread(target=lambda: deploy(built, "--to", str(www)))
+    deployer.start()
+    deployer.join(1)
+    assert deployer.is_alive() and not www.exists()
+    running.close()
+    deployer.join(60)
+    assert tree(www) == tree(built / "public")
+    assert capsys.readouterr().err == ("newsgen: a build of this site is running: "
+                                       "waiting for it to finish before deploying…\n")
 
 
 def test_more_deletions_than_allowed_need_force(built, tmp_path, capsys):

@@ -56,7 +56,8 @@ def build(
     builds again and again (`newsgen serve`) passes the same `decoded` dict
     to each build: documents then stay decoded in memory from one build to
     the next (see load). Builds sharing a cache run one at a time: one that
-    finds it in use reports the stage WAIT to `progress`, and waits. Worker processes
+    finds it in use (by a build, or a deploy) reports the stage WAIT to
+    `progress`, and waits. Worker processes
     import the caller's main module, so a script calling build() needs the
     usual `if __name__ == "__main__":` guard of multiprocessing.
     """
@@ -137,7 +138,8 @@ def build(
 
 
 WAIT = "wait"
-"""The stage a build reports while another build holds its cache, before "config": it lasts as long as that build."""
+"""The stage a build reports, before "config", while another build or a deploy holds its cache: it lasts as long
+as that one."""
 
 BUILD_GC_THRESHOLDS = (100_000, 1_000_000, 1_000_000)
 """The garbage collector's thresholds while building: the youngest objects scanned every 100,000

@@ -10,6 +10,7 @@ beside it keeps the others waiting.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sqlite3
@@ -224,20 +225,40 @@ _SLACK = {"shapes": 3, "renders": 3, "chunks": 3}
 _NAMING = {"renders": ("pages", "contexts"), "documents": ("bodies",), "chunks": ("bodies",)}
 
 
-def _locked(lock_file: Path, on_wait: Callable[[], None]) -> int:
-    """Open `lock_file` and lock it for this process alone, calling `on_wait` and waiting if another has it locked.
+@contextlib.contextmanager
+def unbuilt(cache_file: Path, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """While in this block, no build opens the cache at `cache_file`; one that has it open is waited for first.
 
-    Returns the open file's descriptor: closing it unlocks it, as does the end of the process.
+    Several processes can be in such a block at once. Where there is no
+    cache folder, no build has run, and there is nothing to wait for.
+    """
+    if not cache_file.parent.is_dir():
+        yield
+        return
+    descriptor = _locked(Path(str(cache_file) + LOCK_SUFFIX), on_wait, shared=True)
+    try:
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _locked(lock_file: Path, on_wait: Callable[[], None], shared: bool = False) -> int:
+    """Open `lock_file` and lock it, calling `on_wait` and waiting while another process's lock stands in the way.
+
+    Shared, the lock keeps out only exclusive ones: those of the builds.
+    Returns the open file's descriptor: closing it unlocks it, as does the
+    end of the process.
     """
     descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     if fcntl is None:
         return descriptor
+    kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     try:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, kind | fcntl.LOCK_NB)
         except BlockingIOError:
             on_wait()
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            fcntl.flock(descriptor, kind)
     except BaseException:
         os.close(descriptor)
         raise

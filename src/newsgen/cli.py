@@ -137,7 +137,7 @@ def _deploy(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     output = args.output or args.site_dir / "public"
     try:
         changes = deploy(args.site_dir, output, args.to, dry_run=args.dry_run, push=args.push, force=args.force,
-                         max_deletes=args.max_deletes)
+                         max_deletes=args.max_deletes, on_wait=(lambda: None) if args.quiet else _saying_deploy_waits)
     except DeployFailed as failure:
         print(f"newsgen: {failure}; nothing was deployed", file=sys.stderr)
         return 1
@@ -302,7 +302,7 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None]:
     return _show_stage if sys.stderr.isatty() else _show_wait
 
 
-_STAGE_WORDS = {WAIT: "another build is using this site's cache (.newsgen/): waiting for it to finish"}
+_STAGE_WORDS = {WAIT: "a build or deploy of this site is running: waiting for it to finish"}
 
 
 def _show_stage(stage: str) -> None:
@@ -313,6 +313,11 @@ def _show_wait(stage: str) -> None:
     # Without a terminal the stages are not shown, but a build that seems to hang must say why.
     if stage == WAIT:
         print(f"newsgen: {_STAGE_WORDS[WAIT]}…", file=sys.stderr, flush=True)
+
+
+def _saying_deploy_waits() -> None:
+    print("newsgen: a build of this site is running: waiting for it to finish before deploying…", file=sys.stderr,
+          flush=True)
 
 
 def _clear_progress(quiet: bool) -> None:

@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
-from .cache import CACHE_DIR, CACHE_FILE, FAILED, output_record
+from .cache import CACHE_DIR, CACHE_FILE, FAILED, output_record, unbuilt
 from .config import SOURCE_FOLDERS
 from .mediatypes import media_type
 from .model import UsageError
@@ -68,7 +68,7 @@ class Target(Protocol):
 
 
 def deploy(site_dir: Path, output_dir: Path, to: str, *, dry_run: bool = False, push: bool = False,
-           force: bool = False, max_deletes: int = MAX_DELETES) -> Changes:
+           force: bool = False, max_deletes: int = MAX_DELETES, on_wait: Callable[[], None] = lambda: None) -> Changes:
     """Publish `output_dir`, as the last build of `site_dir` left it, to the target `to`; return what changed.
 
     Raises DeployFailed, before changing anything, when the folder is
@@ -76,16 +76,20 @@ def deploy(site_dir: Path, output_dir: Path, to: str, *, dry_run: bool = False, 
     record of it or it changed since (both allowed by `force`), or when more
     than `max_deletes` files would be deleted (allowed by `force`); and when
     the target fails. Raises UsageError for a target it cannot read.
+    A build of the site running meanwhile is waited for (after calling
+    `on_wait`), and builds starting meanwhile wait for the deploy: the folder
+    does not change while it is checked and published.
     """
     site_dir, output_dir = site_dir.resolve(), output_dir.resolve()
     target = parse_target(to, site_dir, output_dir, push=push)
-    files, left_out = _checked_output(site_dir, output_dir, force)
-    changes = replace(target.changes(output_dir, files), left_out=left_out)
-    if len(changes.deletes) > max_deletes and not force:
-        raise DeployFailed(f"refusing to delete {len(changes.deletes)} files at {to} (at most {max_deletes}): "
-                           f"check with --dry-run, then pass --force or a larger --max-deletes")
-    if not dry_run:
-        target.publish(output_dir, files, changes)
+    with unbuilt(site_dir / CACHE_DIR / CACHE_FILE, on_wait):
+        files, left_out = _checked_output(site_dir, output_dir, force)
+        changes = replace(target.changes(output_dir, files), left_out=left_out)
+        if len(changes.deletes) > max_deletes and not force:
+            raise DeployFailed(f"refusing to delete {len(changes.deletes)} files at {to} (at most {max_deletes}): "
+                               f"check with --dry-run, then pass --force or a larger --max-deletes")
+        if not dry_run:
+            target.publish(output_dir, files, changes)
     return changes
 
 
