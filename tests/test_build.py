@@ -228,6 +228,17 @@ def test_two_builds_of_one_site_at_once_both_succeed_one_after_the_other(site, t
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
 
 
+def test_a_cache_that_cannot_be_made_exits_1_naming_it_and_writes_nothing(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("Bài A", "2024-09-22"), ".newsgen": "a file, not a folder"})
+    result = run_cli("build", str(site_dir), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr == (f"newsgen: {site_dir / '.newsgen/cache.sqlite'}: the build cache failed: "
+                             f"{site_dir / '.newsgen'} is not a folder; mend that and build again, "
+                             f"or build with --no-cache\n")
+    assert not (tmp_path / "out").exists()
+    assert run_cli("build", str(site_dir), "-o", str(tmp_path / "out"), "--no-cache").returncode == 0
+
+
 def test_a_site_with_only_content_builds_with_the_packaged_theme(site, tmp_path):
     site_dir = site({"content/articles/a.md": article("Chỉ có nội dung", "2024-09-22", persons="[Tô Lâm]")})
     build(site_dir, tmp_path / "out")

@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from newsgen import cache as cache_module
-from newsgen.cache import BUILT, FAILED, LOCK_SUFFIX, TABLES, Cache, output_record, unbuilt
+from newsgen.cache import BUILT, FAILED, LOCK_SUFFIX, TABLES, Cache, Table, output_record, unbuilt
+from newsgen.model import CacheFailed
 
 
 def test_what_is_put_is_there_after_reopening(tmp_path):
@@ -259,3 +260,26 @@ def test_where_no_build_ran_unbuilt_creates_nothing(tmp_path):
     with unbuilt(tmp_path / ".newsgen/cache.sqlite"):
         pass
     assert [p.name for p in (tmp_path / ".newsgen").iterdir()] == [f"cache.sqlite{LOCK_SUFFIX}"]
+
+
+def test_a_cache_that_cannot_be_written_fails_naming_itself_and_keeps_what_was_committed(tmp_path, monkeypatch):
+    path = tmp_path / "c.sqlite"
+    with Cache(path, "code") as cache:
+        cache.table("pages").put("kept", b"committed")
+
+    def full(self, key, value):
+        raise sqlite3.OperationalError("database or disk is full")
+    with monkeypatch.context() as patched:
+        patched.setattr(Table, "put", full)
+        with pytest.raises(CacheFailed) as failed, Cache(path, "code") as cache:
+            cache.table("pages").put("lost", b"never stored")
+    assert str(failed.value) == f"{path}: the build cache failed: database or disk is full"
+    with Cache(path, "code") as cache:
+        assert cache.table("pages").get("kept") == b"committed"
+
+
+def test_a_cache_folder_that_is_a_file_fails_naming_it(tmp_path):
+    (tmp_path / ".newsgen").write_text("not a folder")
+    with pytest.raises(CacheFailed) as failed:
+        Cache(tmp_path / ".newsgen/cache.sqlite", "code")
+    assert failed.value.reason == f"{tmp_path / '.newsgen'} is not a folder"

@@ -19,7 +19,7 @@ import zlib
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
-from .model import MARSHAL_FORMAT, unmarshalled
+from .model import MARSHAL_FORMAT, CacheFailed, unmarshalled
 
 try:
     import fcntl
@@ -55,10 +55,15 @@ class Cache:
         self.reset = False
         self._tables: dict[str, Table] = {}
         self._uncommitted = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Two builds writing at once would fail on SQLite's lock, and one forgetting the entries it did not
-        # touch would take those the other is using: the second build waits for the first instead.
-        self._lock = _locked(Path(str(path) + LOCK_SUFFIX), on_wait)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Two builds writing at once would fail on SQLite's lock, and one forgetting the entries it did not
+            # touch would take those the other is using: the second build waits for the first instead.
+            self._lock = _locked(Path(str(path) + LOCK_SUFFIX), on_wait)
+        except (FileExistsError, NotADirectoryError) as error:
+            raise CacheFailed(path, f"{error.filename} is not a folder") from None
+        except OSError as error:
+            raise CacheFailed(path, f"{error.filename}: {error.strerror or error}") from None
         try:
             try:
                 self._connection = self._open()
@@ -66,8 +71,10 @@ class Cache:
                 self._delete_files()
                 self.reset = True
                 self._connection = self._open()
-        except BaseException:
+        except BaseException as error:
             os.close(self._lock)
+            if isinstance(error, (sqlite3.Error, OSError)):
+                raise CacheFailed(path, str(error)) from error
             raise
 
     @classmethod
@@ -199,7 +206,8 @@ class Cache:
     def close(self) -> None:
         """Commit and close; a temporary cache is deleted."""
         try:
-            self._connection.execute("COMMIT")
+            if self._connection.in_transaction:  # SQLite rolls back by itself on some errors, a full disk among them
+                self._connection.execute("COMMIT")
         finally:
             self._connection.close()
             os.close(self._lock)  # which unlocks it
@@ -210,8 +218,15 @@ class Cache:
     def __enter__(self) -> "Cache":
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
+        """Commit and close, even after an error; an error of SQLite's, then or before, is raised as CacheFailed."""
+        try:
+            self.close()
+        except sqlite3.Error as failure:
+            if error is None:
+                raise CacheFailed(self.path, str(failure)) from failure
+        if isinstance(error, sqlite3.Error):
+            raise CacheFailed(self.path, str(error)) from error
 
 
 # Untouched entries kept beyond three for each touched one: a thousand small ones cost nothing, but one
@@ -230,12 +245,14 @@ def unbuilt(cache_file: Path, on_wait: Callable[[], None] = lambda: None) -> Ite
     """While in this block, no build opens the cache at `cache_file`; one that has it open is waited for first.
 
     Several processes can be in such a block at once. Where there is no
-    cache folder, no build has run, and there is nothing to wait for.
+    cache folder, or one this process cannot write to, it waits for
+    nothing: no build has run there, or none could.
     """
-    if not cache_file.parent.is_dir():
+    try:
+        descriptor = _locked(Path(str(cache_file) + LOCK_SUFFIX), on_wait, shared=True)
+    except (FileNotFoundError, PermissionError):  # no cache folder, or one no build could write to either
         yield
         return
-    descriptor = _locked(Path(str(cache_file) + LOCK_SUFFIX), on_wait, shared=True)
     try:
         yield
     finally:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, NoReturn, Sequence
 from .build import BUILD_GC_THRESHOLDS, WAIT, build
 from .config import is_base_url
 from .deploy import MAX_DELETES, DeployFailed, deploy
-from .model import BuildFailed, BuildReport, ToolFailed, UsageError, WriteFailed
+from .model import BuildFailed, BuildReport, CacheFailed, ToolFailed, UsageError, WriteFailed
 from .scaffold import KINDS, new_file
 
 if TYPE_CHECKING:
@@ -70,6 +70,10 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ToolFailed as failure:
         _clear_progress(quiet)
         print(f"newsgen: {failure}; nothing was written", file=sys.stderr)
+        return 1
+    except CacheFailed as failure:
+        _clear_progress(quiet)
+        print(f"newsgen: {failure}; mend that and build again, or build with --no-cache", file=sys.stderr)
         return 1
     except WriteFailed as failure:
         _clear_progress(quiet)

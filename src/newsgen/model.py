@@ -525,6 +525,19 @@ class WriteFailed(Exception):
         return f"{self.path}: cannot write it: {self.reason}"
 
 
+class CacheFailed(Exception):
+    """The build cache could not be opened, read or written (a full disk, a read-only folder …)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(path, reason)
+        self.path = path
+        """The cache file."""
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: the build cache failed: {self.reason}"
+
+
 class ToolFailed(Exception):
     """A program the build runs (the search indexer) is missing or failed; nothing has been written."""
 

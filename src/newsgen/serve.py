@@ -34,7 +34,7 @@ from .build import build
 from .cache import CACHE_DIR
 from .config import CONFIG_FILE, SOURCE_FOLDERS, load_config
 from .mediatypes import media_type
-from .model import BuildFailed, BuildReport, ToolFailed, UsageError
+from .model import BuildFailed, BuildReport, CacheFailed, ToolFailed, UsageError
 from .text import is_contained
 
 PREVIEW_DIR = "preview"
@@ -268,7 +268,7 @@ def _build(site_dir: Path, folder: Path, base_url: str | None, drafts: bool, use
                        progress=progress)
     except BuildFailed as failure:
         return Outcome(None, tuple(str(problem) for problem in failure.problems), failure)
-    except (ToolFailed, UsageError) as failure:
+    except (ToolFailed, CacheFailed, UsageError) as failure:
         return Outcome(None, (str(failure),), failure)
     except Exception as failure:  # e.g. a file deleted while being read (a checkout): the next change builds again
         return Outcome(None, (f"the build stopped: {type(failure).__name__}: {failure}",), failure)
