@@ -17,7 +17,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from newsgen import build as build_module
 from newsgen.build import build
+from newsgen.cli import main
 from newsgen.cache import Cache
 from newsgen.model import BuildFailed
 
@@ -273,6 +275,22 @@ def test_the_command_line_builds_and_summarises(site, tmp_path):
     assert result.stdout.startswith("newsgen: built 1 articles, 0 persons, 0 events: ")
     assert "files written" in result.stdout
     assert '<link rel="canonical" href="https://example.org/">' in (tmp_path / "out/index.html").read_text(encoding="utf-8")
+
+
+def test_a_build_stopped_by_ctrl_c_says_so_exits_130_and_its_folder_is_not_deployed(site, tmp_path, monkeypatch,
+                                                                                     capsys):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    build(site_dir, jobs=1)
+    write_files(site_dir, {"content/articles/a.md": article("A, sửa lại", "2024-09-22")})
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(build_module, "render", pressed)
+    assert main(["build", str(site_dir)]) == 130
+    assert capsys.readouterr().err == ("newsgen: stopped; deploy refuses the output folder until a build of it "
+                                       "finishes\n")
+    assert main(["deploy", str(site_dir), "--to", str(tmp_path / "www"), "--force"]) == 1
+    assert "failed or was stopped" in capsys.readouterr().err
 
 
 def test_check_writes_nothing(site):

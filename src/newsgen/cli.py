@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from .serve import Outcome
 
 
+STOPPED = 130
+"""The exit code of a command stopped by Ctrl-C, as shells give a program killed by it (128 + SIGINT)."""
+
+
 def run() -> NoReturn:
     """The `newsgen` program: main(), then exit at once with its code.
 
@@ -75,6 +79,11 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         _clear_progress(quiet)
         print(f"newsgen: {failure}; mend that and build again, or build with --no-cache", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        _clear_progress(quiet)
+        after = "" if args.command == "check" else "; deploy refuses the output folder until a build of it finishes"
+        print(f"newsgen: stopped{after}", file=sys.stderr)
+        return STOPPED
     except WriteFailed as failure:
         _clear_progress(quiet)
         print(f"newsgen: {failure}; the files written before it hold this build, the others the last one's",
@@ -145,6 +154,9 @@ def _deploy(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except DeployFailed as failure:
         print(f"newsgen: {failure}; nothing was deployed", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"newsgen: stopped; {args.to} may hold part of this deploy: deploy again", file=sys.stderr)
+        return STOPPED
     if args.dry_run:
         for path in changes.uploads:
             print(f"upload {path}")
