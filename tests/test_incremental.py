@@ -8,6 +8,8 @@ import random
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +18,8 @@ import pytest
 
 from newsgen import document_chunks
 from newsgen.build import build
+from newsgen.cache import WRITING, output_record
+from newsgen.cli import main
 from newsgen.model import BuildFailed
 from newsgen.theme import default_theme_dir
 
@@ -256,6 +260,45 @@ def test_an_output_folder_checked_by_another_process_is_repaired_as_well(unsearc
     CHANGES["edit an article's body"](unsearched_site)
     (unsearched_site / "public/persons/index.html").write_text("vandalised", encoding="utf-8")
     assert build(unsearched_site, jobs=2).files_written == 2
+    build(unsearched_site, unsearched_site.parent / "cold", use_cache=False)
+    assert tree(unsearched_site / "public") == tree(unsearched_site.parent / "cold")
+
+
+# A build that dies, as if killed, after placing two files and beginning a third.
+KILLED_WHILE_WRITING = """
+import os, sys
+from pathlib import Path
+import newsgen.write
+
+placed = []
+
+def dying(path, data):
+    if len(placed) == 2:
+        folder, name = os.path.split(path)
+        with open(f"{folder}/.{name}.{os.getpid()}-{len(placed)}.tmp", "wb") as half:
+            half.write(data[: len(data) // 2])
+        os._exit(9)
+    placed.append(path)
+    real(path, data)
+
+real, newsgen.write._replace = newsgen.write._replace, dying
+from newsgen.build import build
+build(Path(sys.argv[1]), jobs=1)
+"""
+
+
+def test_a_build_killed_while_writing_is_known_and_the_next_sweeps_up_after_it(unsearched_site):
+    cache_file = unsearched_site / ".newsgen/cache.sqlite"
+    build(unsearched_site, jobs=1)
+    edit(unsearched_site, "newsgen.yaml", "per_page: 4", "per_page: 3")
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, str(unsearched_site)])
+    assert killed.returncode == 9
+    assert output_record(cache_file, unsearched_site / "public")[1] == WRITING
+    assert main(["deploy", str(unsearched_site), "--to", str(unsearched_site.parent / "www"), "--force"]) == 1
+    assert len(list((unsearched_site / "public").rglob(".*.tmp"))) == 1
+
+    build(unsearched_site, jobs=1)
+    assert output_record(cache_file, unsearched_site / "public")[1] == "built"
     build(unsearched_site, unsearched_site.parent / "cold", use_cache=False)
     assert tree(unsearched_site / "public") == tree(unsearched_site.parent / "cold")
 

@@ -1,6 +1,8 @@
 """Stage 5, write: only inside the output folder, atomic per file, unchanged files left alone, stale ones pruned."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -183,3 +185,29 @@ def test_a_file_the_file_system_refuses_is_named(tmp_path):
     with pytest.raises(WriteFailed) as failure:
         write(made, [], out, store)
     assert failure.value.path == str(out / "x/index.html") and failure.value.reason == "Not a directory"
+
+
+def test_sweeping_deletes_what_a_killed_write_left_and_nothing_else(tmp_path):
+    out = tmp_path / "public"
+    made, store = files(index_html=b"a")
+    report = write(made, [], out, store)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(finished.stdout)
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:
+        try:
+            left = {
+                f"persons/x/page/2/.index.html.{dead}-7.tmp": True,  # its folder goes with it
+                f".feed.xml.{dead}-0.tmp": True,
+                f"a/.index.html.{alive.pid}-3.tmp": False,  # a write going on in another process
+                f"a/.index.html.{dead}.tmp": False,  # not a name newsgen gives
+                "a/notes.tmp": False,
+            }
+            for relpath in left:
+                (out / relpath).parent.mkdir(parents=True, exist_ok=True)
+                (out / relpath).write_bytes(b"half")
+            write(made, [], out, store, report.manifest, sweep=True)
+        finally:
+            alive.kill()
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(
+        ["index.html", *(relpath for relpath, swept in left.items() if not swept)])
+    assert not (out / "persons").exists()

@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator, MutableMapping, Sequence
 
-from .cache import BUILT, CACHE_DIR, CACHE_FILE, FAILED, Cache
+from .cache import BUILT, CACHE_DIR, CACHE_FILE, FAILED, WRITING, Cache
 from .config import CONFIG_FILE, SOURCE_FOLDERS, load_config
 from .index import index
 from .load import RECENT_NS, ContentFile, content_files, load
@@ -84,12 +84,13 @@ def build(
 
         # What the last build wrote is checked on disk while the stages run: write needs it, not they.
         manifest = {} if dry_run else cache.manifest(output_dir)
+        killed_writing = cache.outcome(output_dir) == WRITING
         with checking(output_dir, manifest, jobs) as altered_outputs:
             # Nothing changed since the last build into this folder: its report is the answer.
             sources = content_files(site_dir)
             inputs = sources_fingerprint(site_dir, theme, sources, f"{fingerprint} {config} {drafts} {now}")
             last = _last_build(cache, output_dir, inputs)
-            if last and manifest and not altered_outputs():
+            if last and manifest and not killed_writing and not altered_outputs():
                 return replace(last, seconds=time.perf_counter() - started)
 
             bodies, pages = cache.table("bodies"), cache.table("pages")
@@ -111,8 +112,11 @@ def build(
             written = WriteReport(written=0, unchanged=0)
             if not dry_run:
                 progress("write")
+                # Committed first: should this process be killed while writing, the next build and deploy know.
+                cache.save_outcome(output_dir, WRITING)
+                cache.commit()
                 written = write(rendered.files + index_files, site.static_files, output_dir, pages, manifest,
-                                altered_outputs(), jobs=jobs)
+                                altered_outputs(), jobs=jobs, sweep=killed_writing)
                 cache.save_manifest(output_dir, written.manifest, before=manifest)
                 cache.forget_untouched()
 

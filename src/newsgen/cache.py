@@ -161,6 +161,11 @@ class Cache:
         """Record how the last build into `output_dir` ended: BUILT, or FAILED (nothing or not all of it written)."""
         self._connection.execute("INSERT OR REPLACE INTO outcome VALUES (?, ?)", (str(output_dir), outcome))
 
+    def outcome(self, output_dir: Path) -> str | None:
+        """The outcome save_outcome last recorded for `output_dir`; None if none was."""
+        row = self._connection.execute("SELECT value FROM outcome WHERE output = ?", (str(output_dir),)).fetchone()
+        return row[0] if row else None
+
     def forget_untouched(self) -> int:
         """Delete the entries this session never touched, in each table where they far outnumber the touched.
 
@@ -282,8 +287,9 @@ def _locked(lock_file: Path, on_wait: Callable[[], None], shared: bool = False) 
     return descriptor
 
 
-BUILT, FAILED = "built", "failed"
-"""The outcomes of a build that the cache records per output folder."""
+BUILT, FAILED, WRITING = "built", "failed", "writing"
+"""The outcomes of a build that the cache records per output folder; WRITING, recorded as a build
+starts writing, stays only when it was killed before it could record another."""
 
 
 def output_record(cache_file: Path, output_dir: Path) -> tuple[dict[str, str], str | None] | None:

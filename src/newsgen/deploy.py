@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from .cache import CACHE_DIR, CACHE_FILE, FAILED, output_record, unbuilt
+from .cache import CACHE_DIR, CACHE_FILE, FAILED, WRITING, output_record, unbuilt
 from .config import SOURCE_FOLDERS
 from .mediatypes import media_type
 from .model import UsageError
@@ -127,7 +127,7 @@ def _checked_output(site_dir: Path, output_dir: Path, force: bool) -> tuple[dict
         raise DeployFailed(f"{output_dir} is missing or empty: build the site first")
     record = output_record(site_dir / CACHE_DIR / CACHE_FILE, output_dir)
     manifest, outcome = record or ({}, None)
-    if outcome == FAILED:
+    if outcome in (FAILED, WRITING):
         raise DeployFailed(f"the last build into {output_dir} failed or was stopped: "
                            f"fix the problems it named and build again")
     if force:

@@ -7,6 +7,7 @@ import functools
 import itertools
 import marshal
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ def write(
     manifest: Mapping[str, str] | None = None,
     altered_files: Collection[str] | None = None,
     jobs: int = 1,
+    sweep: bool = False,
 ) -> WriteReport:
     """Place every file inside `output_dir`, replacing only files whose bytes differ, and prune.
 
@@ -36,9 +38,12 @@ def write(
     Files are placed by `jobs` processes when there are enough of them.
     Every path is checked before anything is written: one that would land
     outside `output_dir` (absolute, `..`, or through a symbolic link) fails
-    the whole write with BuildFailed.
+    the whole write with BuildFailed. With `sweep`, for a folder a write was
+    killed in, the temporary files such a write leaves are deleted first.
     """
     root = output_dir.resolve()
+    if sweep:
+        _sweep(root)
     previous = dict(manifest or {})
     if altered_files is None:
         altered_files = altered(root, previous)
@@ -221,13 +226,47 @@ def _prune(root: Path, checked: _Targets, relpaths: Iterable[str]) -> int:
         target = Path(found)
         if target.is_symlink() or not target.is_file():
             continue
-        target.unlink()
+        _delete(root, target)
         pruned += 1
-        folder = target.parent
-        while folder != root and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
     return pruned
+
+
+def _delete(root: Path, target: Path) -> None:
+    """Delete `target`, and the folders up to `root` that it leaves empty."""
+    target.unlink()
+    folder = target.parent
+    while folder != root and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+# The name _replace gives the file it writes before renaming it into place.
+_TEMPORARY = re.compile(r"\..+\.(\d+)-\d+\.tmp")
+
+
+def _sweep(root: Path) -> None:
+    """Delete the temporary files of _replace below `root` that no running process is writing, and the
+    folders they leave empty: a process killed between writing and renaming leaves them behind."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            match = _TEMPORARY.fullmatch(name)
+            if match and not _running(int(match.group(1))):
+                _delete(root, Path(folder, name))
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` is running, other than this one (which has written nothing yet)."""
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":  # elsewhere signal 0 does not merely ask: taken as running, its file is kept
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 class _Targets:
