@@ -158,7 +158,8 @@ class Cache:
             self._connection.execute("DELETE FROM manifest WHERE output = ?", (output,))
 
     def save_outcome(self, output_dir: Path, outcome: str) -> None:
-        """Record how the last build into `output_dir` ended: BUILT, or FAILED (nothing or not all of it written)."""
+        """Record how the last build into `output_dir` went: WRITING as it starts writing, then BUILT, or
+        FAILED (nothing or not all of it written)."""
         self._connection.execute("INSERT OR REPLACE INTO outcome VALUES (?, ?)", (str(output_dir), outcome))
 
     def outcome(self, output_dir: Path) -> str | None:
