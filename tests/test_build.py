@@ -287,8 +287,7 @@ def test_a_build_stopped_by_ctrl_c_says_so_exits_130_and_its_folder_is_not_deplo
         raise KeyboardInterrupt
     monkeypatch.setattr(build_module, "render", pressed)
     assert main(["build", str(site_dir)]) == 130
-    assert capsys.readouterr().err == ("newsgen: stopped; deploy refuses the output folder until a build of it "
-                                       "finishes\n")
+    assert capsys.readouterr().err == "newsgen: stopped; build again before deploying\n"
     assert main(["deploy", str(site_dir), "--to", str(tmp_path / "www"), "--force"]) == 1
     assert "failed or was stopped" in capsys.readouterr().err
 

@@ -81,7 +81,7 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 1
     except KeyboardInterrupt:
         _clear_progress(quiet)
-        after = "" if args.command == "check" else "; deploy refuses the output folder until a build of it finishes"
+        after = "" if args.command == "check" else "; build again before deploying"
         print(f"newsgen: stopped{after}", file=sys.stderr)
         return STOPPED
     except WriteFailed as failure:
