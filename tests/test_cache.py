@@ -232,34 +232,41 @@ def test_a_cache_in_use_is_opened_once_the_other_is_closed_and_whoever_waits_is_
         pass
 
 
-def test_while_unbuilt_no_cache_opens_and_an_open_one_is_waited_for(tmp_path):
-    path = tmp_path / "c.sqlite"
-    first, waited, opened = Cache(path, "code"), threading.Event(), threading.Event()
+def test_while_unbuilt_no_build_writes_into_that_folder_and_one_writing_there_is_waited_for(tmp_path):
+    path, public, preview = tmp_path / "c.sqlite", tmp_path / "public", tmp_path / "preview"
+    writing = Cache(path, "code")
+    writing.hold_output(public)
+    waited, held = threading.Event(), threading.Event()
 
     def deployer() -> None:
-        with unbuilt(path, on_wait=waited.set):
-            with unbuilt(path, on_wait=lambda: pytest.fail("blocks that keep builds out do not keep out each other")):
-                builder = threading.Thread(target=lambda: Cache(path, "code", on_wait=opened.set).close())
-                builder.start()
-                assert opened.wait(10)  # the build waits for the block to end
+        with unbuilt(path, public, on_wait=waited.set):
+            with unbuilt(path, public, on_wait=lambda: pytest.fail("blocks that keep builds out do not keep out each other")):
+                with unbuilt(path, preview, on_wait=lambda: pytest.fail("nobody writes into the preview")):
+                    builder = threading.Thread(target=lambda: Cache(path, "code").hold_output(public, held.set))
+                    builder.start()
+                    assert held.wait(10)  # the next build waits for the block to end before it writes
         builder.join(10)
         assert not builder.is_alive()
 
     inside = threading.Thread(target=deployer)
     inside.start()
     assert waited.wait(10)
-    first.close()
+    inside.join(0.2)
+    assert inside.is_alive()  # waiting for the build writing into public/
+    writing.close()
     inside.join(20)
-    assert not inside.is_alive() and opened.is_set()
+    assert not inside.is_alive() and held.is_set()
 
 
 def test_where_no_build_ran_unbuilt_creates_nothing(tmp_path):
-    with unbuilt(tmp_path / ".newsgen/cache.sqlite"):
+    cache_file = tmp_path / ".newsgen/cache.sqlite"
+    with unbuilt(cache_file, tmp_path / "public"):
         assert not (tmp_path / ".newsgen").exists()
     (tmp_path / ".newsgen").mkdir()
-    with unbuilt(tmp_path / ".newsgen/cache.sqlite"):
+    with unbuilt(cache_file, tmp_path / "public"):
         pass
-    assert [p.name for p in (tmp_path / ".newsgen").iterdir()] == [f"cache.sqlite{LOCK_SUFFIX}"]
+    [lock] = (tmp_path / ".newsgen").iterdir()
+    assert lock.name.startswith("cache.sqlite.") and lock.name.endswith(LOCK_SUFFIX)
 
 
 def test_a_cache_that_cannot_be_written_fails_naming_itself_and_keeps_what_was_committed(tmp_path, monkeypatch):

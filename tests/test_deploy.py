@@ -132,10 +132,11 @@ def test_a_folder_gets_the_output_and_a_second_deploy_copies_nothing(built, tmp_
     assert tree(www) == tree(built / "public") and not (www / CUBA_PAGE).exists()
 
 
-def test_a_deploy_waits_for_a_build_of_the_site_running_meanwhile(built, tmp_path, capsys):
+def test_a_deploy_waits_for_a_build_writing_into_its_folder_meanwhile(built, tmp_path, capsys):
     needs_rsync()
     www = tmp_path / "www"
     running = Cache(built / ".newsgen/cache.sqlite", "a build")
+    running.hold_output((built / "public").resolve())
     deployer = threading.Thread(target=lambda: deploy(built, "--to", str(www)))
     deployer.start()
     deployer.join(1)
@@ -143,8 +144,16 @@ def test_a_deploy_waits_for_a_build_of_the_site_running_meanwhile(built, tmp_pat
     running.close()
     deployer.join(60)
     assert tree(www) == tree(built / "public")
-    assert capsys.readouterr().err == ("newsgen: a build of this site is running: "
-                                       "waiting for it to finish before deploying…\n")
+    assert capsys.readouterr().err == (f"newsgen: a build is writing into {built / 'public'}: "
+                                       f"waiting for it to finish before deploying…\n")
+
+
+def test_a_deploy_does_not_wait_for_a_build_writing_elsewhere(built, tmp_path, capsys):
+    needs_rsync()
+    with Cache(built / ".newsgen/cache.sqlite", "a build") as preview:
+        preview.hold_output((built / ".newsgen/preview").resolve())
+        assert deploy(built, "--to", str(tmp_path / "www")) == 0
+    assert "waiting" not in capsys.readouterr().err
 
 
 def test_more_deletions_than_allowed_need_force(built, tmp_path, capsys):

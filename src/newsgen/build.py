@@ -55,9 +55,10 @@ def build(
     a throwaway one: the result is the same, only slower. A caller that
     builds again and again (`newsgen serve`) passes the same `decoded` dict
     to each build: documents then stay decoded in memory from one build to
-    the next (see load). Builds sharing a cache run one at a time: one that
-    finds it in use (by a build, or a deploy) reports the stage WAIT to
-    `progress`, and waits. Worker processes
+    the next (see load). Builds sharing a cache run one at a time, and one
+    writes into a folder only while no deploy of it runs: a build that finds
+    the cache or the folder in use reports the stage WAIT to `progress`, and
+    waits. Worker processes
     import the caller's main module, so a script calling build() needs the
     usual `if __name__ == "__main__":` guard of multiprocessing.
     """
@@ -112,6 +113,7 @@ def build(
             written = WriteReport(written=0, unchanged=0)
             if not dry_run:
                 progress("write")
+                cache.hold_output(output_dir, waiting)  # from a deploy of the folder, till the cache is closed
                 # Committed first: should this process be killed while writing, the next build and deploy know.
                 cache.save_outcome(output_dir, WRITING)
                 cache.commit()
@@ -142,8 +144,8 @@ def build(
 
 
 WAIT = "wait"
-"""The stage a build reports, before "config", while another build or a deploy holds its cache: it lasts as long
-as that one."""
+"""The stage a build reports while another build holds its cache (before "config") or a deploy its output
+folder (before "write"): it lasts as long as that one."""
 
 BUILD_GC_THRESHOLDS = (100_000, 1_000_000, 1_000_000)
 """The garbage collector's thresholds while building: the youngest objects scanned every 100,000

@@ -5,12 +5,14 @@ tables it memoises into, seen through `model.Store` alone; the stages decide
 what a key means. A cache written by another version of newsgen (or of the
 libraries that shape its output), or one SQLite cannot read, is deleted and
 started afresh, never trusted. One build at a time has it open: a lock file
-beside it keeps the others waiting.
+beside it keeps the others waiting. Another, per output folder, keeps a
+deploy and a build writing into that folder from overlapping.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import sqlite3
@@ -29,7 +31,8 @@ except ImportError:  # Windows: there, builds sharing a cache are not kept apart
 CACHE_DIR = ".newsgen"
 CACHE_FILE = "cache.sqlite"
 LOCK_SUFFIX = ".lock"
-"""Added to the cache file's name, the file a build holds locked while it has the cache open."""
+"""Added to the cache file's name, the file a build holds locked while it has the cache open; the lock
+files of output folders insert a hash of the folder before it."""
 
 # Raise when the tables' layout or the meaning of their keys changes.
 SCHEMA = 6
@@ -55,6 +58,7 @@ class Cache:
         self.reset = False
         self._tables: dict[str, Table] = {}
         self._uncommitted = 0
+        self._held: list[int] = []  # the descriptors of the output folders' lock files held (see hold_output)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Two builds writing at once would fail on SQLite's lock, and one forgetting the entries it did not
@@ -162,6 +166,14 @@ class Cache:
         FAILED (nothing or not all of it written)."""
         self._connection.execute("INSERT OR REPLACE INTO outcome VALUES (?, ?)", (str(output_dir), outcome))
 
+    def hold_output(self, output_dir: Path, on_wait: Callable[[], None] = lambda: None) -> None:
+        """Keep those in an `unbuilt` block for `output_dir` (a deploy of it) waiting until this cache is closed,
+        its last changes committed; wait first, after calling `on_wait`, for any in such a block now."""
+        try:
+            self._held.append(_locked(_output_lock(self.path, output_dir), on_wait))
+        except OSError as error:
+            raise CacheFailed(self.path, f"{error.filename}: {error.strerror or error}") from None
+
     def outcome(self, output_dir: Path) -> str | None:
         """The outcome save_outcome last recorded for `output_dir`; None if none was."""
         row = self._connection.execute("SELECT value FROM outcome WHERE output = ?", (str(output_dir),)).fetchone()
@@ -216,7 +228,8 @@ class Cache:
                 self._connection.execute("COMMIT")
         finally:
             self._connection.close()
-            os.close(self._lock)  # which unlocks it
+            for descriptor in [*self._held, self._lock]:
+                os.close(descriptor)  # which unlocks it
             temporary = getattr(self, "_temporary", None)
             if temporary is not None:
                 temporary.cleanup()
@@ -247,15 +260,16 @@ _NAMING = {"renders": ("pages", "contexts"), "documents": ("bodies",), "chunks":
 
 
 @contextlib.contextmanager
-def unbuilt(cache_file: Path, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
-    """While in this block, no build opens the cache at `cache_file`; one that has it open is waited for first.
+def unbuilt(cache_file: Path, output_dir: Path, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """While in this block, no build with the cache at `cache_file` writes into `output_dir`; one writing
+    there (see Cache.hold_output) is waited for first, after calling `on_wait`.
 
     Several processes can be in such a block at once. Where there is no
     cache folder, or one this process cannot write to, it waits for
     nothing: no build has run there, or none could.
     """
     try:
-        descriptor = _locked(Path(str(cache_file) + LOCK_SUFFIX), on_wait, shared=True)
+        descriptor = _locked(_output_lock(cache_file, output_dir), on_wait, shared=True)
     except (FileNotFoundError, PermissionError):  # no cache folder, or one no build could write to either
         yield
         return
@@ -263,6 +277,12 @@ def unbuilt(cache_file: Path, on_wait: Callable[[], None] = lambda: None) -> Ite
         yield
     finally:
         os.close(descriptor)
+
+
+def _output_lock(cache_file: Path, output_dir: Path) -> Path:
+    """The file locked by builds writing into `output_dir`, and by what must not see them do it."""
+    folder = hashlib.blake2b(str(output_dir).encode(), digest_size=8).hexdigest()
+    return Path(f"{cache_file}.{folder}{LOCK_SUFFIX}")
 
 
 def _locked(lock_file: Path, on_wait: Callable[[], None], shared: bool = False) -> int:

@@ -150,7 +150,7 @@ def _deploy(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     output = args.output or args.site_dir / "public"
     try:
         changes = deploy(args.site_dir, output, args.to, dry_run=args.dry_run, push=args.push, force=args.force,
-                         max_deletes=args.max_deletes, on_wait=(lambda: None) if args.quiet else _saying_deploy_waits)
+                         max_deletes=args.max_deletes, on_wait=(lambda: None) if args.quiet else _saying_deploy_waits(output))
     except DeployFailed as failure:
         print(f"newsgen: {failure}; nothing was deployed", file=sys.stderr)
         return 1
@@ -331,9 +331,12 @@ def _show_wait(stage: str) -> None:
         print(f"newsgen: {_STAGE_WORDS[WAIT]}…", file=sys.stderr, flush=True)
 
 
-def _saying_deploy_waits() -> None:
-    print("newsgen: a build of this site is running: waiting for it to finish before deploying…", file=sys.stderr,
-          flush=True)
+def _saying_deploy_waits(output: Path) -> Callable[[], None]:
+    """What deploy calls when it waits for a build writing into `output`."""
+    def say() -> None:
+        print(f"newsgen: a build is writing into {_shown(Path.cwd(), str(output))}: waiting for it to finish "
+              f"before deploying…", file=sys.stderr, flush=True)
+    return say
 
 
 def _clear_progress(quiet: bool) -> None:

@@ -76,13 +76,13 @@ def deploy(site_dir: Path, output_dir: Path, to: str, *, dry_run: bool = False, 
     record of it or it changed since (both allowed by `force`), or when more
     than `max_deletes` files would be deleted (allowed by `force`); and when
     the target fails. Raises UsageError for a target it cannot read.
-    A build of the site running meanwhile is waited for (after calling
-    `on_wait`), and builds starting meanwhile wait for the deploy: the folder
-    does not change while it is checked and published.
+    A build writing into `output_dir` meanwhile is waited for (after calling
+    `on_wait`), and builds wait for the deploy before they write there: the
+    folder does not change while it is checked and published.
     """
     site_dir, output_dir = site_dir.resolve(), output_dir.resolve()
     target = parse_target(to, site_dir, output_dir, push=push)
-    with unbuilt(site_dir / CACHE_DIR / CACHE_FILE, on_wait):
+    with unbuilt(site_dir / CACHE_DIR / CACHE_FILE, output_dir, on_wait):
         files, left_out = _checked_output(site_dir, output_dir, force)
         changes = replace(target.changes(output_dir, files), left_out=left_out)
         if len(changes.deletes) > max_deletes and not force:
