@@ -267,6 +267,11 @@ def test_where_no_build_ran_unbuilt_creates_nothing(tmp_path):
         pass
     [lock] = (tmp_path / ".newsgen").iterdir()
     assert lock.name.startswith("cache.sqlite.") and lock.name.endswith(LOCK_SUFFIX)
+    lock.unlink()
+    (tmp_path / ".newsgen").rmdir()
+    (tmp_path / ".newsgen").write_text("a file where the cache folder would be")
+    with unbuilt(cache_file, tmp_path / "public"):
+        pass
 
 
 def test_a_cache_that_cannot_be_written_fails_naming_itself_and_keeps_what_was_committed(tmp_path, monkeypatch):

@@ -270,7 +270,7 @@ def unbuilt(cache_file: Path, output_dir: Path, on_wait: Callable[[], None] = la
     """
     try:
         descriptor = _locked(_output_lock(cache_file, output_dir), on_wait, shared=True)
-    except (FileNotFoundError, PermissionError):  # no cache folder, or one no build could write to either
+    except OSError:  # no cache folder, or none a build could write to either
         yield
         return
     try:
