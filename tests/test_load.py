@@ -519,3 +519,11 @@ def test_parsing_in_processes_gives_the_same_documents(site):
     site_dir = site({f"content/articles/{n}.md": article(f"Bài {n}", "2024-09-22") for n in range(250)})
     single, pooled = load_site(site_dir), load(site_dir, SiteConfig(), default_theme_dir(), jobs=2)
     assert pooled == single
+
+
+def test_a_file_that_cannot_be_read_is_named_with_the_reason(site):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    (site_dir / "content/articles/b.md").symlink_to(site_dir / "moved-away.md")  # a link to nothing
+    with pytest.raises(BuildFailed) as failed:
+        load_site(site_dir)
+    assert [str(p) for p in failed.value.problems] == ["content/articles/b.md:1: cannot read it: No such file or directory"]

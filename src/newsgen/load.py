@@ -152,8 +152,11 @@ def _content_digest(path: str, size: int, mtime_ns: int, known: bytes | None, fi
     remembered = known.decode() if known is not None else ""
     if remembered.startswith(seen):
         return remembered[len(seen):]
-    with open(path, "rb") as stream:
-        digest = _digest(stream.read())
+    try:
+        with open(path, "rb") as stream:
+            digest = _digest(stream.read())
+    except OSError:  # parsing it will say why
+        return ""
     if time.time_ns() - mtime_ns > RECENT_NS:
         files.put(path, (seen + digest).encode())
     return digest
@@ -191,7 +194,10 @@ def _parse_all(work: list[tuple], jobs: int):
 
 def _parse(kind: str, shown: str, stem: str, path: str, settings: tuple[bool, str]):
     """One content file -> (Article, Person, Event or None; the article's HTML or None; its problems; its hash)."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:  # a link to nothing, a file without read permission, one deleted meanwhile
+        return None, None, (Problem(shown, 1, f"cannot read it: {error.strerror or error}"),), None
     return (*_parse_bytes(kind, shown, stem, data, settings), _digest(data))
 
 
@@ -260,7 +266,11 @@ def _markdown_below(kind: str, folder: str, found: list[ContentFile]) -> None:
             if not entry.is_symlink():
                 _markdown_below(kind, entry.path, found)
         elif entry.name.endswith(".md"):
-            stat = entry.stat()
+            try:
+                stat = entry.stat()
+            except OSError:  # a link to nothing: listed all the same, so that load names it as unreadable
+                found.append((kind, entry.path, -1, 0))
+                continue
             found.append((kind, entry.path, stat.st_size, stat.st_mtime_ns))
 
 
