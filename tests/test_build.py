@@ -241,6 +241,13 @@ def test_a_cache_that_cannot_be_made_exits_1_naming_it_and_writes_nothing(site, 
     assert run_cli("build", str(site_dir), "-o", str(tmp_path / "out"), "--no-cache").returncode == 0
 
 
+def test_a_template_that_is_a_link_to_nothing_is_let_be_until_a_page_needs_it(site, tmp_path):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22")})
+    (site_dir / "templates").mkdir()
+    (site_dir / "templates/unused.html").symlink_to(site_dir / "moved-away.html")
+    assert build(site_dir, tmp_path / "out", jobs=1).files_written > 0
+
+
 def test_a_site_with_only_content_builds_with_the_packaged_theme(site, tmp_path):
     site_dir = site({"content/articles/a.md": article("Chỉ có nội dung", "2024-09-22", persons="[Tô Lâm]")})
     build(site_dir, tmp_path / "out")

@@ -527,3 +527,11 @@ def test_a_file_that_cannot_be_read_is_named_with_the_reason(site):
     with pytest.raises(BuildFailed) as failed:
         load_site(site_dir)
     assert [str(p) for p in failed.value.problems] == ["content/articles/b.md:1: cannot read it: No such file or directory"]
+
+
+def test_a_static_file_that_is_a_link_to_nothing_is_named(site):
+    site_dir = site({"content/articles/a.md": article("A", "2024-09-22"), "static/css/own.css": "body {}"})
+    (site_dir / "static/css/gone.css").symlink_to(site_dir / "moved-away.css")
+    with pytest.raises(BuildFailed) as failed:
+        load_site(site_dir)
+    assert [str(p) for p in failed.value.problems] == ["static/css/gone.css:1: cannot read it: it is a link to nothing"]

@@ -250,7 +250,11 @@ def _walk(folder: str) -> Iterator[tuple[str, int, int]]:
         if entry.is_dir():
             yield from _walk(entry.path)
         else:
-            stat = entry.stat()
+            try:
+                stat = entry.stat()
+            except OSError:  # a link to nothing: the build says so, and this hash need only see it
+                yield entry.path, -1, 0
+                continue
             yield entry.path, stat.st_size, stat.st_mtime_ns
 
 

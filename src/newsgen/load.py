@@ -121,6 +121,9 @@ def load(
         decoded.update(results)
     ordered = [results[key] for key in keys]
     problems = [problem for _, found in ordered for problem in found]
+    static = static_files(theme_dir / "static", site_dir / "static")
+    problems += [Problem(f"static/{file.relpath}", 1, "cannot read it: it is a link to nothing")
+                 for file in static if not file.source.exists()]
     if problems:
         raise BuildFailed(problems)
     values = [value for value, _ in ordered]
@@ -128,7 +131,7 @@ def load(
         articles=Articles(v for v in values if isinstance(v, (Article, Deferred)) and (drafts or not _head(v).draft)),
         persons=tuple(v for v in values if isinstance(v, Person)),
         events=tuple(v for v in values if isinstance(v, Event)),
-        static_files=static_files(theme_dir / "static", site_dir / "static"),
+        static_files=static,
         parsed=len(misses),
         cached=len(sources) - len(misses),
         digests=dict(zip(shown, keys)),
@@ -218,14 +221,17 @@ def _parse_bytes(kind: str, shown: str, stem: str, data: bytes, settings: tuple[
 
 
 def static_files(*folders: Path) -> tuple[StaticFile, ...]:
-    """Files below each folder, by path inside it; a later folder's file replaces an earlier one's."""
+    """Files below each folder, by path inside it, links to nothing among them; a later folder's file
+    replaces an earlier one's."""
     found: dict[str, StaticFile] = {}
     for folder in folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
-            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            # A link to nothing is listed, for load to name it: left out, it would be missing without a word.
+            if (path.is_file() or path.is_symlink() and not path.exists()) and not any(
+                    part.startswith(".") for part in relative.parts):
                 found[relative.as_posix()] = StaticFile(path, relative.as_posix())
     return tuple(found[key] for key in sorted(found))
 
