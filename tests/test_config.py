@@ -17,6 +17,18 @@ def test_a_site_without_config_gets_the_defaults(tmp_path):
     assert config.search is True
 
 
+def test_a_config_that_cannot_be_read_is_named_not_taken_for_none(tmp_path):
+    (tmp_path / "newsgen.yaml").mkdir()
+    with pytest.raises(BuildFailed) as failed:
+        load_config(tmp_path)
+    assert [str(p) for p in failed.value.problems] == ["newsgen.yaml:1: cannot read it: Is a directory"]
+    (tmp_path / "newsgen.yaml").rmdir()
+    (tmp_path / "newsgen.yaml").symlink_to(tmp_path / "moved-away.yaml")  # a link to nothing: not "no config"
+    with pytest.raises(BuildFailed) as failed:
+        load_config(tmp_path)
+    assert [str(p) for p in failed.value.problems] == ["newsgen.yaml:1: cannot read it: No such file or directory"]
+
+
 def test_options_are_read_and_base_url_gets_its_slash(tmp_path):
     write_files(tmp_path, {"newsgen.yaml": """
         title: Lưu trữ

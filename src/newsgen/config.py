@@ -115,7 +115,7 @@ class SiteConfig:
 def load_config(site_dir: Path) -> SiteConfig:
     """Read `site_dir/newsgen.yaml` (defaults when absent); raise BuildFailed naming every bad option."""
     path = site_dir / CONFIG_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a link to nothing is a file that cannot be read
         return SiteConfig()
     shown = CONFIG_FILE
     text = read_text(path, shown)

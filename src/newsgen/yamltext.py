@@ -66,8 +66,13 @@ def parse_mapping(text: str, path: str, first_line: int = 1) -> tuple[dict[str, 
 
 
 def read_text(path: Path, shown: str) -> str | Problem:
-    """The UTF-8 text of `path` (a BOM is dropped), NFC-normalised, or a Problem at the line of the first bad byte."""
-    return decode_text(path.read_bytes(), shown)
+    """The UTF-8 text of `path` (a BOM is dropped), NFC-normalised, or a Problem at the line of the first bad
+    byte, or at line 1 when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:  # a folder, a link to nothing, no read permission
+        return Problem(shown, 1, f"cannot read it: {error.strerror or error}")
+    return decode_text(data, shown)
 
 
 def decode_text(data: bytes, shown: str) -> str | Problem:
