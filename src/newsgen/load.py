@@ -27,7 +27,7 @@ from .model import (Article, ArticleHead, Articles, BuildFailed, Deferred, Docum
 from .structured import xml_safe
 from .text import is_slug, slugify
 from .workers import useful_jobs, worker_pool
-from .yamltext import Fields, decode_text, parse_mapping
+from .yamltext import Fields, decode_text, parse_mapping, read_bytes
 
 ARTICLE_KEYS = {
     "title", "date", "updated", "slug", "summary", "authors", "sources",
@@ -197,10 +197,9 @@ def _parse_all(work: list[tuple], jobs: int):
 
 def _parse(kind: str, shown: str, stem: str, path: str, settings: tuple[bool, str]):
     """One content file -> (Article, Person, Event or None; the article's HTML or None; its problems; its hash)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:  # a link to nothing, a file without read permission, one deleted meanwhile
-        return None, None, (Problem(shown, 1, f"cannot read it: {error.strerror or error}"),), None
+    data = read_bytes(path, shown)
+    if isinstance(data, Problem):
+        return None, None, (data,), None
     return (*_parse_bytes(kind, shown, stem, data, settings), _digest(data))
 
 

@@ -68,11 +68,16 @@ def parse_mapping(text: str, path: str, first_line: int = 1) -> tuple[dict[str, 
 def read_text(path: Path, shown: str) -> str | Problem:
     """The UTF-8 text of `path` (a BOM is dropped), NFC-normalised, or a Problem at the line of the first bad
     byte, or at line 1 when it cannot be read."""
+    data = read_bytes(path, shown)
+    return data if isinstance(data, Problem) else decode_text(data, shown)
+
+
+def read_bytes(path: Path | str, shown: str) -> bytes | Problem:
+    """The bytes of `path`, or a Problem naming `shown` at line 1 when it cannot be read."""
     try:
-        data = path.read_bytes()
-    except OSError as error:  # a folder, a link to nothing, no read permission
+        return Path(path).read_bytes()
+    except OSError as error:  # a folder, a link to nothing, no read permission, a file deleted meanwhile
         return Problem(shown, 1, f"cannot read it: {error.strerror or error}")
-    return decode_text(data, shown)
 
 
 def decode_text(data: bytes, shown: str) -> str | Problem:
