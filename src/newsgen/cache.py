@@ -64,22 +64,24 @@ class Cache:
             # Two builds writing at once would fail on SQLite's lock, and one forgetting the entries it did not
             # touch would take those the other is using: the second build waits for the first instead.
             self._lock = _locked(Path(str(path) + LOCK_SUFFIX), on_wait)
-        except (FileExistsError, NotADirectoryError) as error:
-            raise CacheFailed(path, f"{error.filename} is not a folder") from None
         except OSError as error:
-            raise CacheFailed(path, f"{error.filename}: {error.strerror or error}") from None
+            raise _failed(path, error) from None
         try:
-            try:
-                self._connection = self._open()
-            except sqlite3.DatabaseError:
-                self._delete_files()
-                self.reset = True
-                self._connection = self._open()
+            self._connection = self._opened()
         except BaseException as error:
             os.close(self._lock)
             if isinstance(error, (sqlite3.Error, OSError)):
                 raise CacheFailed(path, str(error)) from error
             raise
+
+    def _opened(self) -> sqlite3.Connection:
+        """The connection to the cache file; one SQLite cannot read is deleted and made afresh."""
+        try:
+            return self._open()
+        except sqlite3.DatabaseError:
+            self._delete_files()
+            self.reset = True
+            return self._open()
 
     @classmethod
     def temporary(cls, fingerprint: str) -> "Cache":
@@ -172,7 +174,7 @@ class Cache:
         try:
             self._held.append(_locked(_output_lock(self.path, output_dir), on_wait))
         except OSError as error:
-            raise CacheFailed(self.path, f"{error.filename}: {error.strerror or error}") from None
+            raise _failed(self.path, error) from None
 
     def outcome(self, output_dir: Path) -> str | None:
         """The outcome save_outcome last recorded for `output_dir`; None if none was."""
@@ -277,6 +279,13 @@ def unbuilt(cache_file: Path, output_dir: Path, on_wait: Callable[[], None] = la
         yield
     finally:
         os.close(descriptor)
+
+
+def _failed(cache_file: Path, error: OSError) -> CacheFailed:
+    """The cache at `cache_file` failed because its folder refused a file: name the file and why."""
+    if isinstance(error, (FileExistsError, NotADirectoryError)):  # making the folder: a file stands in its way
+        return CacheFailed(cache_file, f"{error.filename} is not a folder")
+    return CacheFailed(cache_file, f"{error.filename}: {error.strerror or error}")
 
 
 def _output_lock(cache_file: Path, output_dir: Path) -> Path:
